@@ -1,0 +1,82 @@
+//! The `score` command. Thin: argument parsing and file system access live here, everything
+//! else in the `score-spec` and `score-compile` crates.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod inputs;
+mod report;
+
+/// Validate and compile Score workload specifications (score.dev/v1b1).
+#[derive(Parser)]
+#[command(name = "score", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check Score files: YAML syntax, the v1b1 schema, placeholders, `before` and params cycles.
+    ///
+    /// Exit status: 0 when every file is valid (warnings allowed), 1 when any is invalid,
+    /// 2 for usage errors (such as a path that does not exist).
+    Validate {
+        /// How to print diagnostics: `human` (source snippets, on stderr) or `json` (one array
+        /// of diagnostics on stdout).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Score files, or directories searched recursively for `score.yaml`, `score.yml` and
+        /// `score.json`.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<std::path::PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate { format, paths } => validate(format, &paths),
+    }
+}
+
+fn validate(format: Format, paths: &[std::path::PathBuf]) -> ExitCode {
+    let files = match inputs::collect(paths) {
+        Ok(files) => files,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut all = Vec::new();
+    let mut invalid = 0;
+    for file in &files {
+        let diagnostics = match inputs::read(file) {
+            Ok(source) => match score_spec::parse_workload_with(source, &Default::default()) {
+                Ok(parsed) => parsed.warnings,
+                Err(diagnostics) => diagnostics,
+            },
+            Err(diagnostic) => score_spec::Diagnostics(vec![*diagnostic]),
+        };
+        if diagnostics.has_errors() {
+            invalid += 1;
+        }
+        all.extend(diagnostics);
+    }
+    match format {
+        Format::Json => report::json(&all),
+        Format::Human => report::human(&all, files.len(), invalid),
+    }
+    if invalid > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
