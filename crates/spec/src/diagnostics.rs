@@ -224,7 +224,10 @@ impl Diagnostics {
             d.source = Some(source.clone());
         }
         self.0.sort_by(|a, b| {
-            let key = |d: &Diagnostic| d.span.map_or((0, 0), |s| (s.offset, s.len));
+            let key = |d: &Diagnostic| {
+                let span = d.span.map_or((0, 0), |s| (s.offset, s.len));
+                (span, d.related.first().map(|l| l.span.offset))
+            };
             key(a)
                 .cmp(&key(b))
                 .then_with(|| a.pointer.cmp(&b.pointer))

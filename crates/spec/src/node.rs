@@ -119,6 +119,27 @@ impl Node {
         Some(here)
     }
 
+    /// Gives a byte range to every span the parser could only place by line and column.
+    pub(crate) fn fill_offsets(&mut self, text: &str) {
+        fn fix(span: &mut Span, text: &str) {
+            if span.offset == usize::MAX {
+                span.offset = crate::source::offset_of(text, span.line, span.column);
+                span.len = 0;
+            }
+        }
+        fix(&mut self.span, text);
+        match &mut self.value {
+            Value::Seq(items) => items.iter_mut().for_each(|i| i.fill_offsets(text)),
+            Value::Map(entries) => {
+                for entry in entries {
+                    fix(&mut entry.key_span, text);
+                    entry.value.fill_offsets(text);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Converts to a JSON value (for schema validation and for templates).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
@@ -190,11 +211,21 @@ pub fn pointer_join(base: &str, token: &str) -> String {
 
 fn span_of(location: &serde_saphyr::Location) -> Span {
     let span = location.span();
-    Span {
-        offset: span.byte_offset().unwrap_or(0) as usize,
-        len: span.byte_len().unwrap_or(0) as usize,
-        line: location.line() as u32,
-        column: location.column() as u32,
+    match (span.byte_offset(), span.byte_len()) {
+        (Some(offset), Some(len)) => Span {
+            offset: offset as usize,
+            len: len as usize,
+            line: location.line() as u32,
+            column: location.column() as u32,
+        },
+        // Without byte offsets the node is still placed by line and column; the byte range
+        // is filled in by `Node::fill_offsets`, which has the text.
+        _ => Span {
+            offset: usize::MAX,
+            len: 0,
+            line: location.line() as u32,
+            column: location.column() as u32,
+        },
     }
 }
 

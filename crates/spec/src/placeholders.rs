@@ -73,9 +73,9 @@ pub enum SyntaxErrorKind {
 impl fmt::Display for SyntaxErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            SyntaxErrorKind::EmptyReference => "empty placeholder `${}`",
+            SyntaxErrorKind::EmptyReference => "it names nothing",
             SyntaxErrorKind::EmptyKey => {
-                "empty key in placeholder (two dots in a row, or a leading or trailing dot)"
+                "it has an empty key (two dots in a row, or a leading or trailing dot)"
             }
         })
     }
@@ -571,7 +571,7 @@ mod tests {
     fn error_kind_messages() {
         assert_eq!(
             SyntaxErrorKind::EmptyReference.to_string(),
-            "empty placeholder `${}`"
+            "it names nothing"
         );
         assert!(SyntaxErrorKind::EmptyKey.to_string().contains("empty key"));
     }

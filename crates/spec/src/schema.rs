@@ -105,13 +105,14 @@ impl Context<'_> {
                         let key_span = node
                             .and_then(|n| n.entry(name))
                             .map_or(span, |e| e.key_span);
+                        // The pointer names the object (a key has no pointer of its own);
+                        // the location is the unknown key itself, where the fix goes.
                         let mut d = Diagnostic::error(
                             "score::schema::unknown-field",
                             format!("unknown field `{name}` in {what}"),
                         )
-                        .at(pointer.to_owned(), span)
-                        .with_label(format!("in {what}"))
-                        .with_related(key_span, "not a field Score knows here");
+                        .at(pointer.to_owned(), key_span)
+                        .with_label("not a field Score knows here");
                         d.help = Some(match did_you_mean(name, &allowed) {
                             Some(guess) => format!("did you mean `{guess}`?"),
                             None if allowed.is_empty() => format!("remove `{name}`"),
@@ -284,7 +285,7 @@ impl Context<'_> {
             {
                 // The map key already is the target path; `target` belongs to the deprecated
                 // list form only. The mistake is in how the map is written, so report it there.
-                let (parent, parent_span) = self.parent(&tokens);
+                let (parent, _) = self.parent(&tokens);
                 let target_span = node
                     .and_then(|n| n.entry("target"))
                     .map_or(span, |e| e.key_span);
@@ -296,9 +297,8 @@ impl Context<'_> {
                         describe(&tokens[..tokens.len() - 1])
                     ),
                 )
-                .at(parent, parent_span)
-                .with_label("map form")
-                .with_related(target_span, "remove this")
+                .at(parent, target_span)
+                .with_label("remove this")
                 .with_help("delete the `target:` line, or write the target as the map key");
                 Explained::Ranked(1, d)
             }
@@ -342,9 +342,8 @@ impl Context<'_> {
             )
         };
         Diagnostic::error("score::schema::file-content", message)
-            .at(parent, parent_span)
-            .with_label("in these files")
-            .with_related(entry_span, "this file")
+            .at(parent, entry_span)
+            .with_label("this file")
             .with_help(help)
     }
 

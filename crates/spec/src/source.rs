@@ -84,6 +84,24 @@ impl Span {
     }
 }
 
+/// The byte offset of a 1-based line and 1-based character column, clamped to the text.
+pub(crate) fn offset_of(text: &str, line: u32, column: u32) -> usize {
+    let mut offset = 0;
+    for _ in 1..line {
+        match text[offset..].find('\n') {
+            Some(i) => offset += i + 1,
+            None => return text.len(),
+        }
+    }
+    let rest = &text[offset..];
+    let line_end = rest.find('\n').unwrap_or(rest.len());
+    offset
+        + rest[..line_end]
+            .char_indices()
+            .nth(column.saturating_sub(1) as usize)
+            .map_or(line_end, |(i, _)| i)
+}
+
 impl From<Span> for miette::SourceSpan {
     fn from(span: Span) -> Self {
         (span.offset, span.len).into()

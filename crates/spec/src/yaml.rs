@@ -4,7 +4,7 @@ use serde_saphyr::{Budget, DuplicateKeyPolicy, Options};
 
 use crate::diagnostics::Diagnostic;
 use crate::node::Node;
-use crate::source::{SourceFile, Span};
+use crate::source::{SourceFile, Span, offset_of};
 
 /// Bounds that make a hostile input fail fast instead of hanging or exhausting memory.
 ///
@@ -69,19 +69,28 @@ pub(crate) fn parse_document(
     options.budget = Some(budget);
     options.duplicate_keys = DuplicateKeyPolicy::Error;
     options.with_snippet = false;
-    serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| Box::new(yaml_error(&e)))
+    let mut node = serde_saphyr::from_str_with_options::<Node>(text, options)
+        .map_err(|e| Box::new(yaml_error(&e, text)))?;
+    node.fill_offsets(text);
+    Ok(node)
 }
 
-fn yaml_error(error: &serde_saphyr::Error) -> Diagnostic {
+fn yaml_error(error: &serde_saphyr::Error, text: &str) -> Diagnostic {
     let rendered = error.to_string();
     let message = clean_message(&rendered);
     let span = error.location().map_or(Span::UNKNOWN, |l| {
-        let s = l.span();
+        let (line, column) = (l.line() as u32, l.column() as u32);
+        // Scanner errors carry a line and column but not always a byte offset.
+        let offset = match l.span().byte_offset() {
+            Some(offset) if (offset as usize) <= text.len() => offset as usize,
+            _ => offset_of(text, line, column),
+        };
+        let len = text[offset..].chars().next().map_or(0, char::len_utf8);
         Span {
-            offset: s.byte_offset().unwrap_or(0) as usize,
-            len: s.byte_len().unwrap_or(0) as usize,
-            line: l.line() as u32,
-            column: l.column() as u32,
+            offset,
+            len,
+            line,
+            column,
         }
     });
     let (code, message, help) = if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
@@ -134,6 +143,11 @@ fn clean_message(rendered: &str) -> String {
             .filter(|(loc, _)| loc.contains("column"))
             .map_or(first, |(_, msg)| msg),
         None => first,
+    };
+    // Some scanner messages end with their own " at line L, column C".
+    let without_location = match without_location.rfind(" at line ") {
+        Some(i) if without_location[i..].contains("column") => &without_location[..i],
+        _ => without_location,
     };
     without_location.trim().to_owned()
 }
