@@ -73,7 +73,7 @@ fn valid_files_exit_zero_even_with_warnings() {
         "testdata/diagnostics/deprecated-forms.yaml",
     ]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.contains("2 files valid (4 warnings)"), "{stderr}");
+    assert!(stderr.contains("3 files valid (4 warnings)"), "{stderr}");
 }
 
 #[test]
