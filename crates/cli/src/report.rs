@@ -24,8 +24,16 @@ pub fn human(diagnostics: &[Diagnostic], files: usize, invalid: usize) {
     let _ = writeln!(err, "{}", summary(files, invalid, errors, warnings));
 }
 
+/// Lines longer than this are not shown as snippets: a minified JSON file can hold its whole
+/// content on one line, and the snippet would be unreadable (and miette cannot pad labels past
+/// column 65,535).
+const MAX_SNIPPET_LINE: usize = 2_000;
+
 /// Renders one diagnostic the way `score validate` shows it.
 pub fn render(diagnostic: &Diagnostic, color: bool) -> String {
+    if touches_long_line(diagnostic) {
+        return render_without_snippet(diagnostic, color);
+    }
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -58,4 +66,42 @@ fn summary(files: usize, invalid: usize, errors: usize, warnings: usize) -> Stri
             plural(warnings, "warning")
         )
     }
+}
+
+fn touches_long_line(diagnostic: &Diagnostic) -> bool {
+    let Some(source) = &diagnostic.source else {
+        return false;
+    };
+    let text = source.text();
+    let spans = diagnostic
+        .span
+        .iter()
+        .chain(diagnostic.related.iter().map(|l| &l.span));
+    spans.into_iter().any(|span| {
+        let start = text[..span.offset.min(text.len())]
+            .rfind(['\n', '\r'])
+            .map_or(0, |i| i + 1);
+        let end = text[span.offset.min(text.len())..]
+            .find(['\n', '\r'])
+            .map_or(text.len(), |i| span.offset + i);
+        end - start > MAX_SNIPPET_LINE
+    })
+}
+
+/// The same report with the location in the message instead of a snippet.
+fn render_without_snippet(diagnostic: &Diagnostic, color: bool) -> String {
+    let mut plain = diagnostic.clone();
+    if let Some(span) = plain.span {
+        plain.message = format!(
+            "{}:{}:{}: {}",
+            plain.file().unwrap_or("<input>"),
+            span.line,
+            span.column,
+            plain.message
+        );
+    }
+    plain.source = None;
+    plain.span = None;
+    plain.related.clear();
+    render(&plain, color)
 }

@@ -12,7 +12,7 @@ use serde_json::Value as Json;
 
 use crate::diagnostics::Diagnostic;
 use crate::node::{Node, Value, escape_pointer_token};
-use crate::source::Span;
+use crate::source::{Span, excerpt};
 
 /// The Score v1b1 JSON schema this crate validates against.
 pub const SCORE_V1B1_SCHEMA: &str = include_str!("../../../schemas/score-v1b1.json");
@@ -109,7 +109,7 @@ impl Context<'_> {
                         // the location is the unknown key itself, where the fix goes.
                         let mut d = Diagnostic::error(
                             "score::schema::unknown-field",
-                            format!("unknown field `{name}` in {what}"),
+                            format!("unknown field `{}` in {what}", excerpt(name, 80)),
                         )
                         .at(pointer.to_owned(), key_span)
                         .with_label("not a field Score knows here");
@@ -241,17 +241,16 @@ impl Context<'_> {
             }
             ValidationErrorKind::PropertyNames { error } => {
                 let key = error.instance().as_str().unwrap_or_default().to_owned();
+                let shown = excerpt(&key, 80);
                 let key_span = node
                     .and_then(|n| n.entry(&key))
                     .map_or(span, |e| e.key_span);
-                let mut key_tokens = tokens.clone();
-                key_tokens.push(key.clone());
                 let field = FieldKind::of_key(&tokens);
                 let key_pointer = format!("{pointer}/{}", escape_pointer_token(&key));
                 let mut d = Diagnostic::error(
                     "score::schema::key-format",
                     format!(
-                        "{} `{key}` is not valid: {}",
+                        "{} `{shown}` is not valid: {}",
                         field.noun(),
                         field.expectation()
                     ),
@@ -322,8 +321,9 @@ impl Context<'_> {
             .filter(|k| node.is_some_and(|n| n.get(k).is_some()))
             .map(|k| k.to_string())
             .collect();
-        let entry_span = node
-            .and_then(|_| self.document.locate(&pointer_of(tokens)))
+        let entry_span = self
+            .document
+            .locate(&pointer_of(tokens))
             .map_or(parent_span, |l| l.primary_span());
         let (message, help) = if present.is_empty() {
             (
@@ -356,8 +356,12 @@ impl Context<'_> {
         (parent, span)
     }
 
-    /// The value as written in the file (so `0644` stays `0644`, not `644.0`).
+    /// The value as written in the file (so `0644` stays `0644`), cut short for messages.
     fn written(&self, node: &Node) -> String {
+        excerpt(&self.written_in_full(node), 80).into_owned()
+    }
+
+    fn written_in_full(&self, node: &Node) -> String {
         let raw = self
             .source
             .get(node.span.offset..node.span.offset + node.span.len)
@@ -365,7 +369,6 @@ impl Context<'_> {
         match &node.value {
             Value::Map(_) => "{…}".to_owned(),
             Value::Seq(_) => "[…]".to_owned(),
-            Value::String(s) if raw.is_empty() || raw.contains('\n') => s.clone(),
             Value::String(s) => s.clone(),
             _ if !raw.is_empty() && !raw.contains('\n') => raw.to_owned(),
             Value::Null => "null".to_owned(),

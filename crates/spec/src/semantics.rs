@@ -7,7 +7,7 @@ use crate::model::{Workload, pointer};
 use crate::node::{Node, Value, pointer_join};
 use crate::placeholders::{self, Placeholder};
 use crate::schema::{did_you_mean, join_quoted};
-use crate::source::Span;
+use crate::source::{Span, excerpt};
 
 pub(crate) fn check(workload: &Workload) -> Vec<Diagnostic> {
     let mut checker = Checker {
@@ -115,7 +115,7 @@ impl Checker<'_> {
             let written = text.get(error.range.clone()).unwrap_or_default();
             let d = Diagnostic::error(
                 "score::placeholder::syntax",
-                format!("malformed placeholder `{written}`: {}", error.kind),
+                format!("malformed placeholder `{}`: {}", excerpt(written, 80), error.kind),
             )
             .at(at, self.narrow(span, written))
             .with_label("here")
@@ -139,8 +139,9 @@ impl Checker<'_> {
         at: &str,
         place: Place,
     ) -> Option<String> {
-        let written = text.get(placeholder.range.clone()).unwrap_or_default();
-        let span = self.narrow(span, written);
+        let full = text.get(placeholder.range.clone()).unwrap_or_default();
+        let span = self.narrow(span, full);
+        let written = excerpt(full, 80);
         let keys = &placeholder.keys;
         let error = |code, message: String| {
             Diagnostic::error(code, message)
@@ -225,8 +226,7 @@ impl Checker<'_> {
                     format!("`{written}` starts with `{root}`, but placeholders start with `metadata` or `resources`"),
                 )
                 .with_help(format!(
-                    "to keep the text as it is, escape it: `$${}`",
-                    &written[1..]
+                    "to keep the text as it is, escape it: `${written}`"
                 ));
                 self.diagnostics.push(d);
                 None

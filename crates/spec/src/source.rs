@@ -85,21 +85,41 @@ impl Span {
 }
 
 /// The byte offset of a 1-based line and 1-based character column, clamped to the text.
+/// Lines end at `\n`, `\r\n` or a lone `\r`, as in YAML.
 pub(crate) fn offset_of(text: &str, line: u32, column: u32) -> usize {
+    let bytes = text.as_bytes();
     let mut offset = 0;
-    for _ in 1..line {
-        match text[offset..].find('\n') {
-            Some(i) => offset += i + 1,
+    let mut current = 1;
+    while current < line {
+        match bytes[offset..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+        {
+            Some(i) => {
+                offset += i + 1;
+                if bytes[offset - 1] == b'\r' && bytes.get(offset) == Some(&b'\n') {
+                    offset += 1;
+                }
+                current += 1;
+            }
             None => return text.len(),
         }
     }
     let rest = &text[offset..];
-    let line_end = rest.find('\n').unwrap_or(rest.len());
+    let line_end = rest.find(['\n', '\r']).unwrap_or(rest.len());
     offset
         + rest[..line_end]
             .char_indices()
             .nth(column.saturating_sub(1) as usize)
             .map_or(line_end, |(i, _)| i)
+}
+
+/// At most `max` characters of `text`, with `…` when cut: values quoted in messages stay short.
+pub(crate) fn excerpt(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
+        None => text.into(),
+    }
 }
 
 impl From<Span> for miette::SourceSpan {
