@@ -109,7 +109,7 @@ impl Context<'_> {
                         // the location is the unknown key itself, where the fix goes.
                         let mut d = Diagnostic::error(
                             "score::schema::unknown-field",
-                            format!("unknown field `{}` in {what}", excerpt(name, 80)),
+                            format!("unknown field `{}` in {what}", excerpt(name)),
                         )
                         .at(pointer.to_owned(), key_span)
                         .with_label("not a field Score knows here");
@@ -241,7 +241,7 @@ impl Context<'_> {
             }
             ValidationErrorKind::PropertyNames { error } => {
                 let key = error.instance().as_str().unwrap_or_default().to_owned();
-                let shown = excerpt(&key, 80);
+                let shown = excerpt(&key);
                 let key_span = node
                     .and_then(|n| n.entry(&key))
                     .map_or(span, |e| e.key_span);
@@ -358,10 +358,6 @@ impl Context<'_> {
 
     /// The value as written in the file (so `0644` stays `0644`), cut short for messages.
     fn written(&self, node: &Node) -> String {
-        excerpt(&self.written_in_full(node), 80).into_owned()
-    }
-
-    fn written_in_full(&self, node: &Node) -> String {
         let raw = self
             .source
             .get(node.span.offset..node.span.offset + node.span.len)
@@ -369,8 +365,8 @@ impl Context<'_> {
         match &node.value {
             Value::Map(_) => "{…}".to_owned(),
             Value::Seq(_) => "[…]".to_owned(),
-            Value::String(s) => s.clone(),
-            _ if !raw.is_empty() && !raw.contains('\n') => raw.to_owned(),
+            Value::String(s) => excerpt(s).into_owned(),
+            _ if !raw.is_empty() && !raw.contains('\n') => excerpt(raw).into_owned(),
             Value::Null => "null".to_owned(),
             Value::Bool(b) => b.to_string(),
             Value::Int(i) => i.to_string(),

@@ -115,7 +115,7 @@ impl Checker<'_> {
             let written = text.get(error.range.clone()).unwrap_or_default();
             let d = Diagnostic::error(
                 "score::placeholder::syntax",
-                format!("malformed placeholder `{}`: {}", excerpt(written, 80), error.kind),
+                format!("malformed placeholder `{}`: {}", excerpt(written), error.kind),
             )
             .at(at, self.narrow(span, written))
             .with_label("here")
@@ -141,7 +141,7 @@ impl Checker<'_> {
     ) -> Option<String> {
         let full = text.get(placeholder.range.clone()).unwrap_or_default();
         let span = self.narrow(span, full);
-        let written = excerpt(full, 80);
+        let written = excerpt(full);
         let keys = &placeholder.keys;
         let error = |code, message: String| {
             Diagnostic::error(code, message)

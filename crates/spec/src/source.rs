@@ -114,9 +114,12 @@ pub(crate) fn offset_of(text: &str, line: u32, column: u32) -> usize {
             .map_or(line_end, |(i, _)| i)
 }
 
-/// At most `max` characters of `text`, with `…` when cut: values quoted in messages stay short.
-pub(crate) fn excerpt(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    match text.char_indices().nth(max) {
+/// How many characters of a value a message quotes.
+const EXCERPT_CHARS: usize = 80;
+
+/// The start of `text`, with `…` when cut: values quoted in messages stay short.
+pub(crate) fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(EXCERPT_CHARS) {
         Some((cut, _)) => format!("{}…", &text[..cut]).into(),
         None => text.into(),
     }
