@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod compile;
 mod inputs;
 mod report;
 
@@ -32,6 +33,45 @@ enum Command {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<std::path::PathBuf>,
     },
+    /// Compile Score files into Kubernetes manifests.
+    ///
+    /// All workloads given are compiled together: resources with the same `id` are shared,
+    /// and workloads can refer to each other (`type: service`). Every resource is provisioned
+    /// by the first matching provisioner: those of `--provisioners` files in order, then the
+    /// built-in ones. Exit status: 0 on success, 1 when a file is invalid or cannot be
+    /// compiled (nothing is written then), 2 for usage errors.
+    Compile {
+        /// What to compile to.
+        #[arg(long, value_enum)]
+        target: Target,
+        /// Where to write the output; `-` or nothing for stdout. Written atomically.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+        /// Put every object in this namespace.
+        #[arg(short, long, value_name = "NS")]
+        namespace: Option<String>,
+        /// A provisioner file, consulted before the built-in provisioners (repeatable; the
+        /// first matching entry wins).
+        #[arg(long = "provisioners", value_name = "FILE")]
+        provisioners: Vec<std::path::PathBuf>,
+        /// The image for containers whose `image` is `"."`.
+        #[arg(short, long, value_name = "IMAGE")]
+        image: Option<String>,
+        /// The secret that generated passwords are derived from. Without it, a fixed
+        /// public default is used: fine for development clusters only.
+        #[arg(long, env = "SCORE_SEED", value_name = "SEED", hide_env_values = true)]
+        seed: Option<String>,
+        /// Score files, or directories searched recursively for `score.yaml`, `score.yml` and
+        /// `score.json`.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<std::path::PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Target {
+    /// Kubernetes manifests (multi-document YAML).
+    Kubernetes,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -44,6 +84,22 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { format, paths } => validate(format, &paths),
+        Command::Compile {
+            target: Target::Kubernetes,
+            output,
+            namespace,
+            provisioners,
+            image,
+            seed,
+            paths,
+        } => compile::kubernetes(compile::Request {
+            output,
+            namespace,
+            provisioners,
+            image,
+            seed,
+            paths,
+        }),
     }
 }
 

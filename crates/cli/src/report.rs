@@ -24,6 +24,25 @@ pub fn human(diagnostics: &[Diagnostic], files: usize, invalid: usize) {
     let _ = writeln!(err, "{}", summary(files, invalid, errors, warnings));
 }
 
+/// Snippets on stderr, then a one-line summary of a compile that failed (or warned).
+pub fn compile_problems(diagnostics: &[Diagnostic]) {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut err = std::io::stderr().lock();
+    for diagnostic in diagnostics {
+        let _ = write!(err, "{}", render(diagnostic, color));
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if errors > 0 {
+        let _ = writeln!(
+            err,
+            "compile failed: {}, {}; nothing was written",
+            plural(errors, "error"),
+            plural(diagnostics.len() - errors, "warning")
+        );
+    }
+}
+
 /// Lines longer than this are not shown as snippets: a minified JSON file can hold its whole
 /// content on one line, and the snippet would be unreadable (and miette cannot pad labels past
 /// column 65,535).

@@ -217,6 +217,20 @@ impl Diagnostics {
         self.0.iter()
     }
 
+    /// Orders diagnostics that may come from several files: by file name, then position.
+    pub fn sorted(mut self) -> Self {
+        self.0.sort_by(|a, b| {
+            let key = |d: &Diagnostic| {
+                (
+                    d.file().map(str::to_owned),
+                    d.span.map_or((0, 0), |s| (s.offset, s.len)),
+                )
+            };
+            key(a).cmp(&key(b)).then_with(|| a.code.cmp(b.code))
+        });
+        self
+    }
+
     /// Attaches `source` to every diagnostic and orders them by position, so that output is
     /// stable and reads top to bottom.
     pub(crate) fn finish(mut self, source: &SourceFile) -> Self {

@@ -54,6 +54,16 @@ pub use schema::SCORE_V1B1_SCHEMA;
 pub use source::{SourceFile, Span};
 pub use yaml::Limits;
 
+/// Reads one YAML (or JSON) document into a located tree, within `limits`, without any
+/// Score-specific checks. The compiler reads provisioner files with it, so their errors carry
+/// the same file:line:column locations as a workload's.
+pub fn parse_yaml(source: &SourceFile, limits: &Limits) -> Result<Node, Box<Diagnostic>> {
+    yaml::parse_document(source, limits).map_err(|mut d| {
+        d.source = Some(source.clone());
+        d
+    })
+}
+
 /// A workload that passed validation, with the warnings found on the way (deprecated forms).
 #[derive(Clone, Debug)]
 pub struct Parsed {

@@ -1,0 +1,184 @@
+//! Placeholder substitution: `${metadata.…}` from the workload, `${resources.NAME.KEY…}` from
+//! the outputs of the resource NAME stands for.
+//!
+//! Syntax and escapes are score-spec's ([`score_spec::placeholders`]); the rules are those of
+//! the Score specification: keys split on `.` (`\.` is a literal dot), a non-string value is
+//! JSON-encoded into the string, an unknown key is an error. Secret outputs arrive here as
+//! markers ([`crate::secrets`]) and pass through; the targets decide what they become.
+
+use score_spec::placeholders::{self, Placeholder};
+use score_spec::{Node, Workload};
+use serde_json::Value;
+
+/// What a placeholder could not be resolved to, as a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unresolved {
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// Resolves placeholders for one workload.
+pub struct Scope<'a> {
+    pub workload: &'a Workload,
+    /// The outputs of a resource by its name in this workload (`None`: not provisioned).
+    pub outputs: &'a dyn Fn(&str) -> Option<&'a Value>,
+}
+
+impl Scope<'_> {
+    /// Substitutes every placeholder of `text`.
+    pub fn substitute(&self, text: &str) -> Result<String, Unresolved> {
+        if !placeholders::may_contain_placeholders(text) {
+            return Ok(text.to_owned());
+        }
+        placeholders::parse(text).render(|p| self.resolve(p, text))
+    }
+
+    /// Substitutes inside every string of a JSON value (resource params).
+    pub fn substitute_json(&self, value: &Value) -> Result<Value, Unresolved> {
+        Ok(match value {
+            Value::String(s) => Value::String(self.substitute(s)?),
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| self.substitute_json(v))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| Ok((k.clone(), self.substitute_json(v)?)))
+                    .collect::<Result<_, _>>()?,
+            ),
+            other => other.clone(),
+        })
+    }
+
+    fn resolve(&self, p: &Placeholder, text: &str) -> Result<String, Unresolved> {
+        let written = p.source(text);
+        match p.root() {
+            "metadata" => {
+                let node = self.workload.metadata.lookup(&p.keys[1..]).ok_or_else(|| Unresolved {
+                    message: format!("`${{{written}}}`: the workload metadata has no such key"),
+                    help: None,
+                })?;
+                Ok(encode(&node_json(node)))
+            }
+            "resources" => {
+                let name = p.keys.get(1).map_or("", String::as_str);
+                let outputs = (self.outputs)(name).ok_or_else(|| Unresolved {
+                    message: format!("`${{{written}}}`: no resource `{name}` in this workload"),
+                    help: None,
+                })?;
+                if p.keys.len() < 3 {
+                    return Err(Unresolved {
+                        message: format!("`${{{written}}}` names a resource, not one of its outputs"),
+                        help: Some(format!(
+                            "write `${{resources.{name}.KEY}}` with one of its outputs: {}",
+                            output_keys(outputs)
+                        )),
+                    });
+                }
+                let mut here = outputs;
+                for (depth, key) in p.keys[2..].iter().enumerate() {
+                    let next = match here {
+                        Value::Object(map) => map.get(key),
+                        Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+                        _ => None,
+                    };
+                    here = next.ok_or_else(|| {
+                        let path = p.keys[2..=2 + depth].join(".");
+                        Unresolved {
+                            message: if depth == 0 {
+                                format!("resource `{name}` has no output `{key}`")
+                            } else {
+                                format!("output `{path}` of resource `{name}` does not exist")
+                            },
+                            help: Some(if depth == 0 {
+                                format!("its outputs are: {}", output_keys(outputs))
+                            } else {
+                                format!("the keys there are: {}", output_keys(here))
+                            }),
+                        }
+                    })?;
+                }
+                Ok(encode(here))
+            }
+            other => Err(Unresolved {
+                message: format!("`${{{written}}}`: unknown placeholder root `{other}`"),
+                help: Some("placeholders start with `metadata` or `resources`; write `$${...}` to keep the text as it is".into()),
+            }),
+        }
+    }
+}
+
+/// A string as itself, anything else as compact JSON (`5432` → `5432`, maps → `{"a":1}`).
+pub fn encode(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn node_json(node: &Node) -> Value {
+    node.to_json()
+}
+
+fn output_keys(value: &Value) -> String {
+    match value {
+        Value::Object(map) if !map.is_empty() => map
+            .keys()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Object(_) => "(none)".to_owned(),
+        _ => "(it is not a mapping)".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn workload() -> Workload {
+        score_spec::parse_workload(
+            "apiVersion: score.dev/v1b1\nmetadata:\n  name: web\n  annotations:\n    example.com/team: blue\n  extra:\n    n: 3\ncontainers:\n  web:\n    image: nginx\nresources:\n  db:\n    type: postgres\n",
+            "score.yaml",
+        )
+        .unwrap()
+        .workload
+    }
+
+    #[test]
+    fn substitutes_metadata_outputs_and_escapes() {
+        let w = workload();
+        let outputs = json!({"host": "db.local", "port": 5432, "nested": {"a": [1, "x"]}});
+        let lookup = |name: &str| (name == "db").then_some(&outputs);
+        let scope = Scope {
+            workload: &w,
+            outputs: &lookup,
+        };
+        let s = |t: &str| scope.substitute(t);
+        assert_eq!(
+            s("${resources.db.host}:${resources.db.port}").unwrap(),
+            "db.local:5432"
+        );
+        assert_eq!(s("${resources.db.nested}").unwrap(), r#"{"a":[1,"x"]}"#);
+        assert_eq!(s("${resources.db.nested.a.1}").unwrap(), "x");
+        assert_eq!(
+            s("${metadata.annotations.example\\.com/team}").unwrap(),
+            "blue"
+        );
+        assert_eq!(s("${metadata.extra.n}").unwrap(), "3");
+        assert_eq!(s("$${x} $$ $5 $(VAR)").unwrap(), "${x} $ $5 $(VAR)");
+        let missing = s("${resources.db.user}").unwrap_err();
+        assert_eq!(missing.message, "resource `db` has no output `user`");
+        assert!(missing.help.unwrap().contains("`host`, `nested`, `port`"));
+        assert!(s("${resources.db}").is_err());
+        assert_eq!(
+            scope
+                .substitute_json(&json!({"a": ["${resources.db.port}"]}))
+                .unwrap(),
+            json!({"a": ["5432"]})
+        );
+    }
+}

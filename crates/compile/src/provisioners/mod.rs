@@ -1,0 +1,243 @@
+//! Provisioners: how a resource (`type: postgres`) becomes outputs (`host`, `password`, …) and
+//! manifests (a Secret, a StatefulSet, a Service).
+//!
+//! A provisioner file is a YAML list of entries (schema: `schemas/provisioners.json`):
+//!
+//! ```yaml
+//! - uri: template://example/redis       # names the provisioner in messages
+//!   type: redis                          # matches resources of this type…
+//!   class: cache                         # …and, when set, only this class
+//!   description: An in-cluster Redis
+//!   supported_params: [version]          # any other param is an error
+//!   expected_outputs: [host, port]       # the outputs template must produce these
+//!   state: |                             # minijinja templates, each rendering YAML
+//!     password: {{ random(24) }}
+//!   outputs: |
+//!     host: {{ name }}
+//!     port: 6379
+//!     password: {{ secret_ref(name, "password") }}
+//!   manifests: |
+//!     - apiVersion: v1
+//!       kind: Secret
+//!       ...
+//! ```
+//!
+//! Templates render in the order `init`, `state`, `shared`, `outputs`, `manifests`; each sees
+//! the results of the ones before. The context every template gets is documented in
+//! [`templates`]. Matching: the first provisioner whose `type` equals the resource's and
+//! whose `class` and `id`, when set, equal the resource's, wins. User files come before the
+//! built-ins, so a user entry overrides a built-in one.
+
+mod provision;
+pub mod templates;
+
+use std::sync::OnceLock;
+
+use score_spec::diagnostics::{Diagnostic, Diagnostics};
+use score_spec::{Limits, Node, SourceFile, Span};
+use serde::Deserialize;
+
+pub use provision::{Provisioned, TargetContext, provision};
+
+/// The JSON schema of provisioner files.
+pub const PROVISIONERS_SCHEMA: &str = include_str!("../../../../schemas/provisioners.json");
+
+/// The built-in Kubernetes provisioners, in our own provisioner format.
+pub const KUBERNETES_PROVISIONERS: &str = include_str!("kubernetes.provisioners.yaml");
+
+/// One template provisioner.
+#[derive(Clone, Debug)]
+pub struct Provisioner {
+    pub uri: String,
+    pub r#type: String,
+    pub class: Option<String>,
+    pub id: Option<String>,
+    pub description: Option<String>,
+    pub supported_params: Option<Vec<String>>,
+    pub expected_outputs: Vec<String>,
+    pub init: Option<Template>,
+    pub state: Option<Template>,
+    pub shared: Option<Template>,
+    pub outputs: Option<Template>,
+    pub manifests: Option<Template>,
+    /// The file the entry was read from and where, for messages.
+    pub file: String,
+    pub span: Span,
+}
+
+/// A template and the line of the provisioner file its first line is on.
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub source: String,
+    pub first_line: u32,
+}
+
+impl Provisioner {
+    /// True when this provisioner handles resources of `type`/`class`/`id`.
+    pub fn matches(&self, r#type: &str, class: &str, id: Option<&str>) -> bool {
+        self.r#type == r#type
+            && self.class.as_deref().is_none_or(|c| c == class)
+            && self.id.as_deref().is_none_or(|i| Some(i) == id)
+    }
+
+    /// `file:line:column` of the entry.
+    pub fn location(&self) -> String {
+        format!("{}:{}:{}", self.file, self.span.line, self.span.column)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    uri: String,
+    r#type: String,
+    class: Option<String>,
+    id: Option<String>,
+    description: Option<String>,
+    supported_params: Option<Vec<String>>,
+    expected_outputs: Option<Vec<String>>,
+    init: Option<String>,
+    state: Option<String>,
+    shared: Option<String>,
+    outputs: Option<String>,
+    manifests: Option<String>,
+}
+
+/// Reads a provisioner file: YAML, checked against [`PROVISIONERS_SCHEMA`], every template
+/// compiled. `origin` names the file in diagnostics.
+pub fn parse_provisioners(text: &str, origin: &str) -> Result<Vec<Provisioner>, Diagnostics> {
+    let source = SourceFile::new(origin, text);
+    let fail = |d: Diagnostic| Diagnostics(vec![d.with_source(&source)]);
+    let document =
+        score_spec::parse_yaml(&source, &Limits::default()).map_err(|d| Diagnostics(vec![*d]))?;
+    let json = document.to_json();
+    let errors = schema_errors(&document, &json, &source);
+    if !errors.is_empty() {
+        return Err(Diagnostics(errors).sorted());
+    }
+    let entries: Vec<Entry> = serde_json::from_value(json).map_err(|e| {
+        fail(Diagnostic::error("score::provisioner::invalid", e.to_string()).at("", document.span))
+    })?;
+    let items = document.as_seq().unwrap_or_default();
+    let mut diagnostics = Diagnostics::new();
+    let mut provisioners = Vec::with_capacity(entries.len());
+    for (index, (entry, node)) in entries.into_iter().zip(items).enumerate() {
+        let template = |field: &str, body: Option<String>| {
+            body.map(|source| Template {
+                first_line: template_first_line(text, node.get(field)),
+                source,
+            })
+        };
+        let provisioner = Provisioner {
+            init: template("init", entry.init),
+            state: template("state", entry.state),
+            shared: template("shared", entry.shared),
+            outputs: template("outputs", entry.outputs),
+            manifests: template("manifests", entry.manifests),
+            uri: entry.uri,
+            r#type: entry.r#type,
+            class: entry.class,
+            id: entry.id,
+            description: entry.description,
+            supported_params: entry.supported_params,
+            expected_outputs: entry.expected_outputs.unwrap_or_default(),
+            file: origin.to_owned(),
+            span: node.span,
+        };
+        for (field, template) in provisioner.templates() {
+            if let Err(error) = templates::check_syntax(&provisioner, field, template) {
+                let pointer = format!("/{index}/{field}");
+                let span = document
+                    .locate(&pointer)
+                    .map_or(node.span, |l| l.primary_span());
+                diagnostics.push(
+                    Diagnostic::error(
+                        "score::provisioner::template-syntax",
+                        format!(
+                            "the `{field}` template of `{}` does not compile: {error}",
+                            provisioner.uri
+                        ),
+                    )
+                    .at(pointer, span)
+                    .with_source(&source),
+                );
+            }
+        }
+        provisioners.push(provisioner);
+    }
+    if diagnostics.is_empty() {
+        Ok(provisioners)
+    } else {
+        Err(diagnostics)
+    }
+}
+
+impl Provisioner {
+    /// The templates present, in render order.
+    pub fn templates(&self) -> impl Iterator<Item = (&'static str, &Template)> {
+        [
+            ("init", &self.init),
+            ("state", &self.state),
+            ("shared", &self.shared),
+            ("outputs", &self.outputs),
+            ("manifests", &self.manifests),
+        ]
+        .into_iter()
+        .filter_map(|(field, t)| t.as_ref().map(|t| (field, t)))
+    }
+}
+
+/// The built-in Kubernetes provisioners, parsed once.
+pub fn kubernetes_defaults() -> &'static [Provisioner] {
+    static PARSED: OnceLock<Vec<Provisioner>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        parse_provisioners(
+            KUBERNETES_PROVISIONERS,
+            "<built-in kubernetes provisioners>",
+        )
+        .unwrap_or_else(|d| panic!("the built-in provisioners are invalid:\n{d}"))
+    })
+}
+
+/// A block scalar (`|`) starts on the line after its indicator; other scalars on their own.
+fn template_first_line(text: &str, node: Option<&Node>) -> u32 {
+    match node {
+        Some(n) if !n.span.is_unknown() => {
+            let block = text[n.span.offset..].starts_with(['|', '>']);
+            n.span.line + u32::from(block)
+        }
+        _ => 0,
+    }
+}
+
+fn schema_errors(
+    document: &Node,
+    json: &serde_json::Value,
+    source: &SourceFile,
+) -> Vec<Diagnostic> {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let schema: serde_json::Value =
+            serde_json::from_str(PROVISIONERS_SCHEMA).expect("the embedded schema is JSON");
+        jsonschema::draft202012::new(&schema).expect("the embedded schema compiles")
+    });
+    if validator.is_valid(json) {
+        return Vec::new();
+    }
+    validator
+        .iter_errors(json)
+        .map(|error| {
+            let pointer = error.instance_path().as_str().to_owned();
+            let span = document
+                .locate(&pointer)
+                .map_or(document.span, |l| l.primary_span());
+            Diagnostic::error(
+                "score::provisioner::invalid",
+                format!("invalid provisioner file: {error}"),
+            )
+            .at(pointer, span)
+            .with_help("a provisioner file is a YAML list of entries with at least `uri: template://…` and `type`; see schemas/provisioners.json")
+            .with_source(source)
+        })
+        .collect()
+}

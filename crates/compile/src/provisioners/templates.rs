@@ -1,0 +1,224 @@
+//! The minijinja environment provisioner templates render in.
+//!
+//! # Context
+//!
+//! Every template of a provisioner sees:
+//!
+//! | name | value |
+//! |---|---|
+//! | `uid` | the resource's uid: `type.class#workload.name`, or `type.class#id` |
+//! | `guid` | a UUID derived from the uid (stable, independent of the seed) |
+//! | `type`, `class`, `id` | the resource's type, class (`default` when omitted), id (or none) |
+//! | `resource_name` | the resource's name in the (first) workload declaring it |
+//! | `name` | a DNS-1035 label, at most 52 characters, unique to the resource: a safe base for the names of the objects it creates |
+//! | `params` | the resource's params, placeholders already substituted |
+//! | `metadata` | the resource's metadata (`{}` when absent) |
+//! | `source_workload` | the name of the (first) workload declaring the resource |
+//! | `workload_metadata` | that workload's `metadata` |
+//! | `workload_services` | every workload compiled together, by name: `{service_name, ports: {NAME: {name, port, target_port, protocol}}}`; each port is also listed under its port number (`ports["8080"]`) |
+//! | `namespace` | the `--namespace` given, or none (this name hides minijinja's `namespace()` function) |
+//! | `init`, `state` | what the `init` and `state` templates rendered (`{}` before that) |
+//! | `shared` | the state shared by all resources, as the `shared` templates merged it so far |
+//!
+//! Functions and filters, beyond minijinja's built-ins (`tojson`, `default`, `upper`, …):
+//!
+//! - `random(length, charset="alphanumeric", key=none)`: a string derived from the seed.
+//!   Each call in a template gives a new value; with `key`, the value depends only on the
+//!   seed and the key (the same in every resource: for shared infrastructure). Charsets:
+//!   `alphanumeric`, `lower` (a-z, 0-9), `hex`.
+//! - `secret_ref(name, key)`: a marker standing for key `key` of Secret `name`. Put it in
+//!   outputs: where it lands in an environment variable it becomes a `secretKeyRef`, in a
+//!   file a Secret volume; anywhere else it is an error. The value never appears in plain text.
+//! - `fail(message)`: stops with `message` as the error for this resource.
+//! - `|b64encode`, `|sha256`: base64 and hex SHA-256 of a string.
+//! - `|dns_label`: lower-cases a string and replaces what a DNS label cannot hold with `-`,
+//!   keeping at most 63 characters.
+//!
+//! Undefined values are errors when printed or iterated (a misspelt key fails loudly), but
+//! may be tested (`{% if params.host %}`) and defaulted (`{{ params.port | default(80) }}`).
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use minijinja::value::{Kwargs, Value};
+use minijinja::{Environment, Error, ErrorKind, State, UndefinedBehavior};
+
+use super::{Provisioner, Template};
+use crate::secrets::SecretRef;
+use crate::seed::{Charset, Seed, sha256_hex};
+
+/// Marks an error raised by `fail(…)`, whose message is shown as is.
+const FAIL_MARK: &str = "\u{1}fail\u{1}";
+
+/// The largest amount of work one template render may do (loop iterations, calls); protects
+/// against runaway user templates.
+const FUEL: u64 = 1_000_000;
+
+/// Builds the environment; `seed` drives `random`.
+pub(crate) fn environment<'source>(seed: Seed) -> Environment<'source> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    env.set_fuel(Some(FUEL));
+    env.set_recursion_limit(64);
+    env.set_keep_trailing_newline(true);
+    // No HTML escaping: templates produce YAML.
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    let seed = Arc::new(seed);
+    env.add_function(
+        "random",
+        move |state: &State, length: usize, charset: Option<String>, kwargs: Kwargs| {
+            random(&seed, state, length, charset, kwargs)
+        },
+    );
+    env.add_function("secret_ref", |name: String, key: String| {
+        SecretRef { name, key }.marker()
+    });
+    env.add_function("fail", |message: String| -> Result<Value, Error> {
+        Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("{FAIL_MARK}{message}"),
+        ))
+    });
+    env.add_filter("b64encode", |text: String| {
+        base64::engine::general_purpose::STANDARD.encode(text.as_bytes())
+    });
+    env.add_filter("sha256", |text: String| sha256_hex(text));
+    env.add_filter("dns_label", |text: String| dns_label(&text, 63));
+    env
+}
+
+fn random(
+    seed: &Seed,
+    state: &State,
+    length: usize,
+    charset: Option<String>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
+    let key: Option<String> = kwargs.get("key")?;
+    let charset_name: Option<String> = match kwargs.get::<Option<String>>("charset")? {
+        Some(c) => Some(c),
+        None => charset,
+    };
+    kwargs.assert_all_used()?;
+    let charset = match charset_name.as_deref() {
+        None => Charset::Alphanumeric,
+        Some(name) => Charset::parse(name).ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                format!("unknown charset `{name}`; use alphanumeric, lower or hex"),
+            )
+        })?,
+    };
+    if length == 0 || length > 4096 {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "random(length): length must be between 1 and 4096",
+        ));
+    }
+    Ok(match key {
+        Some(key) => seed.string(&format!("key:{key}"), 0, length, charset),
+        None => {
+            // One stream per resource and template; each call takes the next value.
+            let uid = state
+                .lookup("uid")
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let counter = state
+                .get_temp("random-counter")
+                .and_then(|v| u64::try_from(v).ok())
+                .unwrap_or(0);
+            state.set_temp("random-counter", Value::from(counter + 1));
+            seed.string(&format!("{uid}/{}", state.name()), counter, length, charset)
+        }
+    })
+}
+
+/// Lower-case `text`, with runs of characters a DNS label cannot hold turned into one `-`,
+/// no leading or trailing `-`, at most `max` characters.
+pub fn dns_label(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max));
+    for c in text.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.len() >= max {
+            break;
+        }
+    }
+    out.truncate(max);
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+/// The name a template is compiled under, which also scopes its `random` values.
+fn template_name(provisioner: &Provisioner, field: &str) -> String {
+    format!("{}#{field}", provisioner.uri)
+}
+
+/// Compiles a template to report syntax errors when a provisioner file is read.
+pub(crate) fn check_syntax(
+    provisioner: &Provisioner,
+    field: &str,
+    template: &Template,
+) -> Result<(), String> {
+    let env = environment(Seed::default());
+    let name = template_name(provisioner, field);
+    env.template_from_named_str(&name, &template.source)
+        .map(|_| ())
+        .map_err(|e| describe(&e, template))
+}
+
+/// Renders one template of a provisioner.
+pub(crate) fn render(
+    env: &Environment<'_>,
+    provisioner: &Provisioner,
+    field: &str,
+    template: &Template,
+    context: &serde_json::Value,
+) -> Result<String, String> {
+    let name = template_name(provisioner, field);
+    let compiled = env
+        .template_from_named_str(&name, &template.source)
+        .map_err(|e| describe(&e, template))?;
+    compiled.render(context).map_err(|e| describe(&e, template))
+}
+
+/// An error message with the provisioner file line it happened on.
+fn describe(error: &Error, template: &Template) -> String {
+    let detail = error.detail().unwrap_or_default();
+    if let Some(message) = detail.strip_prefix(FAIL_MARK) {
+        return message.to_owned();
+    }
+    let mut out = if detail.is_empty() {
+        error.kind().to_string()
+    } else {
+        format!("{}: {detail}", error.kind())
+    };
+    if let Some(line) = error.line() {
+        let file_line = template.first_line as usize + line.saturating_sub(1);
+        let text = template
+            .source
+            .lines()
+            .nth(line.saturating_sub(1))
+            .unwrap_or("");
+        out.push_str(&format!(" (line {file_line}: `{}`)", text.trim()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_label_cleans_and_truncates() {
+        assert_eq!(dns_label("My_Service..Name-", 63), "my-service-name");
+        assert_eq!(dns_label(&"a".repeat(80), 63).len(), 63);
+        assert_eq!(dns_label("ab-cd", 3), "ab");
+    }
+}

@@ -1,0 +1,353 @@
+//! Compile workloads to Kubernetes manifests.
+//!
+//! Every workload becomes a Deployment (or a StatefulSet, with the annotation
+//! `k8s.score.dev/kind: StatefulSet`), a Service when it has ports, and a ConfigMap when it has
+//! files. Every resource is provisioned by the first matching provisioner (the caller's, then
+//! the [built-in ones](crate::provisioners::KUBERNETES_PROVISIONERS)), which adds its own
+//! manifests. The output lists resource manifests in provisioning order, then each
+//! workload's objects, workloads sorted by name.
+
+mod names;
+mod workload;
+
+use std::collections::BTreeMap;
+
+use score_spec::diagnostics::{Diagnostic, Diagnostics};
+use score_spec::{Workload, model::pointer};
+use serde_json::{Map, Value, json};
+
+use crate::files::{NoSourceFiles, SourceFiles};
+use crate::provisioners::{self, Provisioner, TargetContext};
+use crate::resources::{ResourceGraph, location};
+use crate::secrets;
+use crate::seed::Seed;
+
+pub use names::{KIND_ANNOTATION, SERVICE_NAME_ANNOTATION};
+
+/// The value of the `app.kubernetes.io/managed-by` label on everything we generate.
+pub const MANAGED_BY: &str = "score-rs";
+
+/// How to compile.
+pub struct Options<'a> {
+    /// Set on every namespaced object.
+    pub namespace: Option<String>,
+    /// Replaces `image: "."`.
+    pub image: Option<String>,
+    /// Drives every generated secret.
+    pub seed: Seed,
+    /// Consulted before the built-in provisioners, in order.
+    pub provisioners: Vec<Provisioner>,
+    /// Reads `files[].source`.
+    pub files: &'a dyn SourceFiles,
+}
+
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Options {
+            namespace: None,
+            image: None,
+            seed: Seed::default(),
+            provisioners: Vec::new(),
+            files: &NoSourceFiles,
+        }
+    }
+}
+
+/// Compiled manifests, and the warnings found on the way.
+#[derive(Clone, Debug)]
+pub struct Output {
+    pub manifests: Vec<Value>,
+    pub warnings: Diagnostics,
+}
+
+impl Output {
+    /// The manifests as one multi-document YAML stream.
+    pub fn to_yaml(&self) -> String {
+        crate::yaml::to_yaml_stream(&self.manifests)
+    }
+}
+
+/// Compiles `workloads` together: shared resources are provisioned once, and workloads can
+/// refer to each other. The order of `workloads` does not matter.
+pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diagnostics> {
+    let mut sorted: Vec<&Workload> = workloads.iter().collect();
+    sorted.sort_by(|a, b| {
+        a.name()
+            .cmp(b.name())
+            .then_with(|| a.source.name().cmp(b.source.name()))
+    });
+    let workloads = sorted;
+    let mut diagnostics = Diagnostics::new();
+
+    for pair in workloads.windows(2) {
+        if pair[0].name() == pair[1].name() {
+            let (first, second) = (pair[0], pair[1]);
+            diagnostics.push(
+                Diagnostic::error(
+                    "score::workload::duplicate",
+                    format!("two workloads are named `{}`", second.name()),
+                )
+                .at("/metadata/name", second.metadata.name.span)
+                .with_help(format!(
+                    "the other is at {}; workloads compiled together need distinct names",
+                    location(first, first.metadata.name.span)
+                ))
+                .with_source(&second.source),
+            );
+        }
+    }
+
+    // Names and kinds first: provisioners need every workload's Service name.
+    let mut services = Map::new();
+    let mut service_names = Vec::with_capacity(workloads.len());
+    let mut kinds = Vec::with_capacity(workloads.len());
+    for w in &workloads {
+        let kind = names::kind(w).map_err(|d| diagnostics.push(d)).ok();
+        let service = names::service_name(w).map_err(|d| diagnostics.push(d)).ok();
+        // Each port by its name and, unless a name takes it, by its number.
+        let mut ports = Map::new();
+        for (name, p) in w.service.iter().flat_map(|s| &s.ports) {
+            let port = json!({
+                "name": names::service_port_name(name),
+                "port": *p.port,
+                "target_port": p.target_port(),
+                "protocol": p.protocol.as_str(),
+            });
+            ports.insert(name.clone(), port);
+        }
+        for (_, p) in w.service.iter().flat_map(|s| &s.ports) {
+            let number = p.port.to_string();
+            if !ports.contains_key(&number) {
+                let by_name = ports.values().find(|v| v["port"] == *p.port).cloned();
+                if let Some(v) = by_name {
+                    ports.insert(number, v);
+                }
+            }
+        }
+        services.insert(
+            w.name().to_owned(),
+            json!({ "service_name": service.clone().unwrap_or_default(), "ports": ports }),
+        );
+        service_names.push(service.unwrap_or_default());
+        kinds.push(kind.unwrap_or(names::Kind::Deployment));
+    }
+    if diagnostics.has_errors() {
+        return Err(diagnostics.sorted());
+    }
+
+    let graph = ResourceGraph::build(&workloads)?;
+    let provisioners: Vec<&Provisioner> = options
+        .provisioners
+        .iter()
+        .chain(provisioners::kubernetes_defaults())
+        .collect();
+    let target = TargetContext {
+        namespace: options.namespace.clone(),
+        workload_services: Value::Object(services),
+    };
+    let provisioned =
+        provisioners::provision(&workloads, &graph, &provisioners, &target, &options.seed)?;
+
+    // (manifest, who made it) in output order.
+    let mut manifests: Vec<(Value, Origin)> = Vec::new();
+    for (i, node) in graph.nodes.iter().enumerate() {
+        for m in &provisioned.manifests[i] {
+            manifests.push((m.clone(), Origin::Resource(i)));
+        }
+        let _ = node;
+    }
+    let mut warnings = Diagnostics::new();
+    for (i, w) in workloads.iter().enumerate() {
+        let convert = workload::Convert {
+            workload: w,
+            index: i,
+            graph: &graph,
+            provisioned: &provisioned,
+            image: options.image.as_deref(),
+            files: options.files,
+            service_name: service_names[i].clone(),
+            kind: kinds[i],
+            managed_by: MANAGED_BY,
+        };
+        let (objects, found) = convert.run();
+        for d in found {
+            if d.is_error() {
+                diagnostics.push(d);
+            } else {
+                warnings.push(d);
+            }
+        }
+        manifests.extend(objects.into_iter().map(|m| (m, Origin::Workload(i))));
+    }
+    if diagnostics.has_errors() {
+        return Err(diagnostics.sorted());
+    }
+
+    if let Some(namespace) = &options.namespace {
+        for (m, _) in &mut manifests {
+            set_namespace(m, namespace);
+        }
+    }
+
+    // One object per (apiVersion, kind, namespace, name): identical repeats (shared
+    // infrastructure several resources ask for) collapse; different ones are an error.
+    let mut seen: BTreeMap<(String, String, String, String), usize> = BTreeMap::new();
+    let mut unique: Vec<(Value, Origin)> = Vec::with_capacity(manifests.len());
+    for (m, origin) in manifests {
+        let key = (
+            str_at(&m, "/apiVersion"),
+            str_at(&m, "/kind"),
+            str_at(&m, "/metadata/namespace"),
+            str_at(&m, "/metadata/name"),
+        );
+        match seen.get(&key) {
+            Some(&j) if unique[j].0 == m => continue,
+            Some(&j) => {
+                diagnostics.push(clash(&key, &unique[j].1, &origin, &workloads, &graph));
+                continue;
+            }
+            None => {
+                seen.insert(key, unique.len());
+                unique.push((m, origin));
+            }
+        }
+    }
+
+    for (m, origin) in &unique {
+        if let Some(path) = find_secret(m, "") {
+            diagnostics.push(misplaced_secret(m, &path, origin, &workloads, &graph));
+        }
+    }
+    if diagnostics.has_errors() {
+        return Err(diagnostics.sorted());
+    }
+    Ok(Output {
+        manifests: unique.into_iter().map(|(m, _)| m).collect(),
+        warnings: warnings.sorted(),
+    })
+}
+
+/// Who produced a manifest: a resource (index into the graph) or a workload.
+#[derive(Clone, Copy, Debug)]
+enum Origin {
+    Resource(usize),
+    Workload(usize),
+}
+
+fn str_at(m: &Value, pointer: &str) -> String {
+    m.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Kinds that live outside namespaces.
+const CLUSTER_SCOPED: [&str; 12] = [
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "StorageClass",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "PriorityClass",
+    "IngressClass",
+    "GatewayClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+];
+
+fn set_namespace(m: &mut Value, namespace: &str) {
+    let kind = m.get("kind").and_then(Value::as_str).unwrap_or_default();
+    if CLUSTER_SCOPED.contains(&kind) {
+        return;
+    }
+    if let Some(metadata) = m.get_mut("metadata").and_then(Value::as_object_mut) {
+        metadata.insert("namespace".into(), namespace.into());
+    }
+}
+
+fn describe_origin(
+    origin: &Origin,
+    workloads: &[&Workload],
+    graph: &ResourceGraph,
+) -> (String, Diagnostic) {
+    match *origin {
+        Origin::Resource(i) => {
+            let node = &graph.nodes[i];
+            let first = node.first();
+            let w = workloads[first.workload];
+            let r = &w.resources[&first.name];
+            (
+                format!("resource `{}` ({})", first.name, node.uid),
+                Diagnostic::error("", "")
+                    .at(pointer::resource(&first.name), r.name_span)
+                    .with_source(&w.source),
+            )
+        }
+        Origin::Workload(i) => {
+            let w = workloads[i];
+            (
+                format!("workload `{}`", w.name()),
+                Diagnostic::error("", "")
+                    .at("/metadata/name", w.metadata.name.span)
+                    .with_source(&w.source),
+            )
+        }
+    }
+}
+
+fn clash(
+    key: &(String, String, String, String),
+    first: &Origin,
+    second: &Origin,
+    workloads: &[&Workload],
+    graph: &ResourceGraph,
+) -> Diagnostic {
+    let (first_what, _) = describe_origin(first, workloads, graph);
+    let (second_what, place) = describe_origin(second, workloads, graph);
+    Diagnostic {
+        code: "score::kubernetes::duplicate-object",
+        message: format!(
+            "{second_what} produces {} `{}`, which {first_what} also produces with different content",
+            key.1, key.3
+        ),
+        help: Some("rename one of them: object names must be unique per kind and namespace".into()),
+        ..place
+    }
+}
+
+/// The JSON-pointer-ish path of the first string holding a secret marker.
+fn find_secret(value: &Value, path: &str) -> Option<String> {
+    match value {
+        Value::String(s) => secrets::contains_secret(s).then(|| path.to_owned()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_secret(v, &format!("{path}/{i}"))),
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(k, v)| find_secret(v, &format!("{path}/{k}"))),
+        _ => None,
+    }
+}
+
+fn misplaced_secret(
+    m: &Value,
+    path: &str,
+    origin: &Origin,
+    workloads: &[&Workload],
+    graph: &ResourceGraph,
+) -> Diagnostic {
+    let (what, place) = describe_origin(origin, workloads, graph);
+    Diagnostic {
+        code: "score::secret::misplaced",
+        message: format!(
+            "a secret output would be written in plain text: {what} puts one at `{path}` of {} `{}`",
+            str_at(m, "/kind"),
+            str_at(m, "/metadata/name")
+        ),
+        help: Some("secret outputs can be used whole or inside environment variables, or as a whole file's content; not in resource params or other fields".into()),
+        ..place
+    }
+}

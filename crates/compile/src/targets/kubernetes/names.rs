@@ -1,0 +1,113 @@
+//! Kubernetes names derived from Score names: valid by construction, or a clear error.
+
+use score_spec::Workload;
+use score_spec::diagnostics::Diagnostic;
+
+/// The annotation that chooses the workload kind.
+pub const KIND_ANNOTATION: &str = "k8s.score.dev/kind";
+/// The annotation that names the workload's Service.
+pub const SERVICE_NAME_ANNOTATION: &str = "k8s.score.dev/service-name";
+
+/// `Deployment` or `StatefulSet`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Deployment,
+    StatefulSet,
+}
+
+/// True for a DNS-1035 label: what Service names must be (a letter first).
+pub fn is_dns1035_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && !s.ends_with('-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// True for an IANA service name: what container port names must be.
+pub fn is_iana_svc_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 15
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.chars().any(|c| c.is_ascii_lowercase())
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+}
+
+/// Environment variable names Kubernetes 1.30 accepts (later versions accept more).
+pub fn is_env_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '-' || c == '.')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// The kind a workload asks for with `k8s.score.dev/kind`.
+pub fn kind(workload: &Workload) -> Result<Kind, Diagnostic> {
+    let Some(value) = workload.metadata.annotations.get(KIND_ANNOTATION) else {
+        return Ok(Kind::Deployment);
+    };
+    match value.value.as_str() {
+        "Deployment" => Ok(Kind::Deployment),
+        "StatefulSet" => Ok(Kind::StatefulSet),
+        other => {
+            let pointer = format!(
+                "/metadata/annotations/{}",
+                score_spec::node::escape_pointer_token(KIND_ANNOTATION)
+            );
+            Err(Diagnostic::error(
+                "score::kubernetes::kind",
+                format!(
+                    "`{KIND_ANNOTATION}: {other}` is not a workload kind this compiler produces"
+                ),
+            )
+            .at(pointer, value.span)
+            .with_help("use `Deployment` (the default) or `StatefulSet`")
+            .with_source(&workload.source))
+        }
+    }
+}
+
+/// The name of the workload's Service: the `k8s.score.dev/service-name` annotation, or the
+/// workload name, prefixed with `svc-` when it starts with a digit (a Service name must start
+/// with a letter).
+pub fn service_name(workload: &Workload) -> Result<String, Diagnostic> {
+    if let Some(value) = workload.metadata.annotations.get(SERVICE_NAME_ANNOTATION) {
+        if is_dns1035_label(value) {
+            return Ok(value.value.clone());
+        }
+        let pointer = format!(
+            "/metadata/annotations/{}",
+            score_spec::node::escape_pointer_token(SERVICE_NAME_ANNOTATION)
+        );
+        return Err(Diagnostic::error(
+            "score::kubernetes::name",
+            format!("`{}` cannot name a Service", value.value),
+        )
+        .at(pointer, value.span)
+        .with_help("a Service name is at most 63 lower-case letters, digits and `-`, starting with a letter and not ending with `-`")
+        .with_source(&workload.source));
+    }
+    let name = workload.name();
+    if is_dns1035_label(name) {
+        return Ok(name.to_owned());
+    }
+    let prefixed = format!("svc-{name}");
+    if is_dns1035_label(&prefixed) {
+        return Ok(prefixed);
+    }
+    Err(Diagnostic::error(
+        "score::kubernetes::name",
+        format!("workload name `{name}` cannot name a Service: it starts with a digit, and `svc-{name}` is longer than 63 characters"),
+    )
+    .at("/metadata/name", workload.metadata.name.span)
+    .with_help(format!("set the annotation `{SERVICE_NAME_ANNOTATION}` to a name that starts with a letter"))
+    .with_source(&workload.source))
+}
+
+/// The name of a Service port: the Score name lower-cased (Service port names are DNS labels).
+pub fn service_port_name(name: &str) -> String {
+    name.to_ascii_lowercase()
+}

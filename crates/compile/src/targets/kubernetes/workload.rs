@@ -1,0 +1,857 @@
+//! One Score workload → its Kubernetes objects: a ConfigMap for its files, a Service for its
+//! ports, and a Deployment or StatefulSet.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use base64::Engine as _;
+use score_spec::diagnostics::Diagnostic;
+use score_spec::model::{Container, FileContent, Probe, Readiness, pointer};
+use score_spec::placeholders::{self, Segment};
+use score_spec::{Span, Workload};
+use serde_json::{Map, Value, json};
+
+use super::names::{self, Kind};
+use crate::files::{SourceFiles, check_source_path};
+use crate::placeholders::{Scope, Unresolved};
+use crate::provisioners::Provisioned;
+use crate::provisioners::templates::dns_label;
+use crate::resources::ResourceGraph;
+use crate::secrets::{self, Piece, SecretRef};
+use crate::seed::sha256_hex;
+
+/// The volume every file of the ConfigMap is mounted from.
+const FILES_VOLUME: &str = "score-files";
+
+pub(super) struct Convert<'a> {
+    pub workload: &'a Workload,
+    pub index: usize,
+    pub graph: &'a ResourceGraph,
+    pub provisioned: &'a Provisioned,
+    pub image: Option<&'a str>,
+    pub files: &'a dyn SourceFiles,
+    pub service_name: String,
+    pub kind: Kind,
+    pub managed_by: &'a str,
+}
+
+/// How a container takes part in the pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Main,
+    /// Runs to completion before the containers that wait for it (`ready: complete`).
+    Init,
+    /// A native sidecar: started (and, for `healthy`, ready) before the containers that wait
+    /// for it, and running alongside them.
+    Sidecar {
+        healthy: bool,
+    },
+}
+
+#[derive(Default)]
+struct Pod {
+    volumes: BTreeMap<String, Value>,
+    config_data: BTreeMap<String, String>,
+    config_binary: BTreeMap<String, String>,
+    config_items: Vec<Value>,
+    claim_templates: BTreeMap<String, Value>,
+}
+
+impl Convert<'_> {
+    pub fn run(&self) -> (Vec<Value>, Vec<Diagnostic>) {
+        let mut diagnostics = Vec::new();
+        let w = self.workload;
+        let name = w.name();
+        let labels = json!({
+            "app.kubernetes.io/name": name,
+            "app.kubernetes.io/instance": name,
+            "app.kubernetes.io/managed-by": self.managed_by,
+        });
+        let selector = json!({
+            "app.kubernetes.io/name": name,
+            "app.kubernetes.io/instance": name,
+        });
+        let top_annotations = json!({ "k8s.score.dev/workload-name": name });
+
+        let roles = self.roles(&mut diagnostics);
+        let mut pod = Pod::default();
+        let mut init_containers = Vec::new();
+        let mut containers = Vec::new();
+        for (container_name, role) in &roles {
+            let container = &w.containers[container_name];
+            let Some(value) =
+                self.container(container_name, container, *role, &mut pod, &mut diagnostics)
+            else {
+                continue;
+            };
+            match role {
+                Role::Main => containers.push(value),
+                _ => init_containers.push(value),
+            }
+        }
+
+        let mut manifests = Vec::new();
+        let mut pod_annotations: Map<String, Value> = w
+            .metadata
+            .annotations
+            .iter()
+            .filter(|(k, _)| !k.starts_with("k8s.score.dev/"))
+            .map(|(k, v)| (k.clone(), Value::String(v.value.clone())))
+            .collect();
+        pod_annotations.insert("k8s.score.dev/workload-name".into(), name.into());
+        if !pod.config_items.is_empty() {
+            let config_name = format!("{name}-files");
+            let mut data = Map::new();
+            for (k, v) in &pod.config_data {
+                data.insert(k.clone(), Value::String(v.clone()));
+            }
+            let mut binary = Map::new();
+            for (k, v) in &pod.config_binary {
+                binary.insert(k.clone(), Value::String(v.clone()));
+            }
+            let mut config = json!({
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": { "name": config_name, "labels": labels, "annotations": top_annotations },
+            });
+            if !data.is_empty() {
+                config["data"] = Value::Object(data);
+            }
+            if !binary.is_empty() {
+                config["binaryData"] = Value::Object(binary);
+            }
+            // Pods roll when a file changes, as they would for a new image.
+            let checksum = sha256_hex(
+                serde_json::to_string(&(&config["data"], &config["binaryData"]))
+                    .unwrap_or_default(),
+            );
+            pod_annotations.insert("k8s.score.dev/files-sha256".into(), checksum.into());
+            pod.volumes.insert(
+                FILES_VOLUME.to_owned(),
+                json!({ "name": FILES_VOLUME, "configMap": { "name": config_name, "items": pod.config_items } }),
+            );
+            manifests.push(config);
+        }
+
+        let ports = self.service_ports(&mut diagnostics);
+        if !ports.is_empty() {
+            manifests.push(json!({
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": { "name": self.service_name, "labels": labels, "annotations": top_annotations },
+                "spec": { "selector": selector, "ports": ports },
+            }));
+        }
+        let headless = format!("{}-headless", self.service_name);
+        if self.kind == Kind::StatefulSet {
+            if headless.len() > 63 {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "score::kubernetes::name",
+                        format!("the headless Service name `{headless}` a StatefulSet needs is longer than 63 characters"),
+                    )
+                    .at("/metadata/name", w.metadata.name.span)
+                    .with_help(format!("shorten the workload name, or set `{}` to a shorter name", names::SERVICE_NAME_ANNOTATION))
+                    .with_source(&w.source),
+                );
+            }
+            let mut spec = json!({ "clusterIP": "None", "selector": selector });
+            if !ports.is_empty() {
+                spec["ports"] = Value::Array(ports.clone());
+            }
+            manifests.push(json!({
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": { "name": headless, "labels": labels, "annotations": top_annotations },
+                "spec": spec,
+            }));
+        }
+
+        let mut pod_spec = json!({ "containers": containers });
+        if !init_containers.is_empty() {
+            pod_spec["initContainers"] = Value::Array(init_containers);
+        }
+        if !pod.volumes.is_empty() {
+            pod_spec["volumes"] = Value::Array(pod.volumes.into_values().collect());
+        }
+        let template = json!({
+            "metadata": { "labels": labels, "annotations": pod_annotations },
+            "spec": pod_spec,
+        });
+        let mut spec = json!({ "selector": { "matchLabels": selector }, "template": template });
+        let kind = match self.kind {
+            Kind::Deployment => {
+                if let Some((claim, _)) = pod.claim_templates.iter().next() {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "score::kubernetes::claim-on-deployment",
+                            format!("volume `{claim}` asks for a persistent volume claim per replica, which only a StatefulSet provides"),
+                        )
+                        .at("/metadata/name", w.metadata.name.span)
+                        .with_help(format!("add the annotation `{}: StatefulSet`, or use a volume provisioner that outputs a `source`", names::KIND_ANNOTATION))
+                        .with_source(&w.source),
+                    );
+                }
+                "Deployment"
+            }
+            Kind::StatefulSet => {
+                spec["serviceName"] = Value::String(headless);
+                if !pod.claim_templates.is_empty() {
+                    spec["volumeClaimTemplates"] =
+                        Value::Array(pod.claim_templates.into_values().collect());
+                }
+                "StatefulSet"
+            }
+        };
+        manifests.push(json!({
+            "apiVersion": "apps/v1",
+            "kind": kind,
+            "metadata": { "name": name, "labels": labels, "annotations": top_annotations },
+            "spec": spec,
+        }));
+        (manifests, diagnostics)
+    }
+
+    /// The containers in pod order, with their roles: containers others wait for (`before`)
+    /// become init containers, ordered so that each starts after what it waits for.
+    fn roles(&self, diagnostics: &mut Vec<Diagnostic>) -> Vec<(String, Role)> {
+        let w = self.workload;
+        let names: Vec<&String> = w.containers.keys().collect();
+        // What each container waits for, and the strongest readiness asked of each.
+        let mut asked: BTreeMap<&str, Readiness> = BTreeMap::new();
+        let mut edges = vec![Vec::new(); names.len()];
+        for (i, container) in w.containers.values().enumerate() {
+            for (other, before) in &container.before {
+                if let Some(j) = w.containers.get_index_of(other) {
+                    edges[i].push(j);
+                }
+                let entry = asked.entry(other.as_str()).or_insert(*before.ready);
+                *entry = strongest(*entry, *before.ready);
+            }
+        }
+        // Cycles were rejected by validation; fall back to declaration order regardless.
+        let order = score_spec::graph::dependency_order(&edges)
+            .unwrap_or_else(|| (0..names.len()).collect());
+        let mut init = Vec::new();
+        let mut main = Vec::new();
+        for i in order {
+            let name = names[i];
+            match asked.get(name.as_str()) {
+                None => main.push((name.clone(), Role::Main)),
+                Some(Readiness::Complete) => init.push((name.clone(), Role::Init)),
+                Some(r) => {
+                    let healthy = *r == Readiness::Healthy;
+                    if healthy && w.containers[name].readiness_probe.is_none() {
+                        diagnostics.push(
+                            Diagnostic::error(
+                                "score::kubernetes::before-healthy",
+                                format!("another container waits for `{name}` to be healthy, but `{name}` has no readinessProbe to tell"),
+                            )
+                            .at(pointer::container(name), w.containers[name].name_span)
+                            .with_help(format!("add a readinessProbe to `{name}`, or wait for `ready: started` instead"))
+                            .with_source(&w.source),
+                        );
+                    }
+                    init.push((name.clone(), Role::Sidecar { healthy }));
+                }
+            }
+        }
+        // Main containers keep their declaration order.
+        main.sort_by_key(|(n, _)| w.containers.get_index_of(n));
+        init.extend(main);
+        init
+    }
+
+    fn container(
+        &self,
+        name: &str,
+        c: &Container,
+        role: Role,
+        pod: &mut Pod,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<Value> {
+        let w = self.workload;
+        let mut out = Map::new();
+        out.insert("name".into(), name.into());
+        let image = if c.image.value == "." {
+            match self.image {
+                Some(image) => image.to_owned(),
+                None => {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "score::image::missing",
+                            format!("container `{name}` has `image: \".\"`, which means the image is given when compiling, but no image was given"),
+                        )
+                        .at(format!("{}/image", pointer::container(name)), c.image.span)
+                        .with_help("pass `--image IMAGE` (for example the image your CI just built)")
+                        .with_source(&w.source),
+                    );
+                    return None;
+                }
+            }
+        } else {
+            c.image.value.clone()
+        };
+        out.insert("image".into(), image.into());
+        // command and args are copied as written, as the reference implementations do;
+        // Kubernetes expands `$(VAR)` in them.
+        if let Some(command) = &c.command {
+            out.insert(
+                "command".into(),
+                command.iter().map(|s| s.value.clone()).collect(),
+            );
+        }
+        if let Some(args) = &c.args {
+            out.insert(
+                "args".into(),
+                args.iter().map(|s| s.value.clone()).collect(),
+            );
+        }
+
+        let env = self.env(name, c, diagnostics);
+        if !env.is_empty() {
+            out.insert("env".into(), Value::Array(env));
+        }
+
+        if role == Role::Main {
+            let ports = self.container_ports();
+            if !ports.is_empty() {
+                out.insert("ports".into(), Value::Array(ports));
+            }
+        }
+
+        let mut mounts = Vec::new();
+        self.files(name, c, pod, &mut mounts, diagnostics);
+        self.volumes(name, c, pod, &mut mounts, diagnostics);
+        if !mounts.is_empty() {
+            out.insert("volumeMounts".into(), Value::Array(mounts));
+        }
+
+        if let Some(resources) = &c.resources {
+            let quantities = |q: &Option<score_spec::model::Quantities>| {
+                let mut m = Map::new();
+                if let Some(q) = q {
+                    if let Some(cpu) = &q.cpu {
+                        m.insert("cpu".into(), cpu.value.clone().into());
+                    }
+                    if let Some(memory) = &q.memory {
+                        m.insert("memory".into(), memory.value.clone().into());
+                    }
+                }
+                m
+            };
+            let mut r = Map::new();
+            let limits = quantities(&resources.limits);
+            if !limits.is_empty() {
+                r.insert("limits".into(), Value::Object(limits));
+            }
+            let requests = quantities(&resources.requests);
+            if !requests.is_empty() {
+                r.insert("requests".into(), Value::Object(requests));
+            }
+            if !r.is_empty() {
+                out.insert("resources".into(), Value::Object(r));
+            }
+        }
+
+        let probes = [
+            ("livenessProbe", &c.liveness_probe),
+            ("readinessProbe", &c.readiness_probe),
+        ];
+        for (field, probe) in probes {
+            let Some(probe) = probe else { continue };
+            if role == Role::Init {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "score::kubernetes::probe-on-init",
+                        format!("container `{name}` runs to completion before others start (`ready: complete`), so it cannot have a {field}"),
+                    )
+                    .at(format!("{}/{field}", pointer::container(name)), probe.span)
+                    .with_help(format!("remove the {field}, or have the containers that wait for `{name}` use `ready: started` or `healthy`"))
+                    .with_source(&w.source),
+                );
+                continue;
+            }
+            out.insert(field.into(), self.probe(name, field, probe, diagnostics));
+        }
+        if let Role::Sidecar { healthy } = role {
+            out.insert("restartPolicy".into(), "Always".into());
+            if healthy && let Some(probe) = &c.readiness_probe {
+                // Kubernetes starts the next container once a sidecar's startup probe
+                // passes: make that the readiness probe, so "healthy" means healthy.
+                out.insert(
+                    "startupProbe".into(),
+                    self.probe(name, "readinessProbe", probe, &mut Vec::new()),
+                );
+            }
+        }
+        Some(Value::Object(out))
+    }
+
+    fn scope_outputs(&self, name: &str) -> Option<&Value> {
+        self.graph
+            .index(self.index, name)
+            .map(|i| &self.provisioned.outputs[i])
+    }
+
+    fn substitute(&self, text: &str) -> Result<String, Unresolved> {
+        let lookup = |n: &str| self.scope_outputs(n);
+        Scope {
+            workload: self.workload,
+            outputs: &lookup,
+        }
+        .substitute(text)
+    }
+
+    fn unresolved(&self, pointer: String, span: Span, what: &str, u: Unresolved) -> Diagnostic {
+        let mut d = Diagnostic::error(
+            "score::placeholder::unresolved",
+            format!("{what}: {}", u.message),
+        )
+        .at(pointer, span)
+        .with_source(&self.workload.source);
+        if let Some(help) = u.help {
+            d = d.with_help(help);
+        }
+        d
+    }
+
+    fn env(&self, container: &str, c: &Container, diagnostics: &mut Vec<Diagnostic>) -> Vec<Value> {
+        let mut helpers: BTreeMap<String, Value> = BTreeMap::new();
+        let mut env = Vec::new();
+        for (key, variable) in &c.variables {
+            let pointer = pointer::variable(container, key);
+            if !names::is_env_name(key) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "score::kubernetes::env-name",
+                        format!("`{key}` cannot name an environment variable in Kubernetes 1.30"),
+                    )
+                    .at(pointer.clone(), variable.name_span)
+                    .with_help("use letters, digits, `_`, `-` and `.`, not starting with a digit")
+                    .with_source(&self.workload.source),
+                );
+                continue;
+            }
+            let value = match self.substitute(&variable.value) {
+                Ok(v) => v,
+                Err(u) => {
+                    diagnostics.push(self.unresolved(
+                        pointer,
+                        variable.value.span,
+                        &format!("variable `{key}`"),
+                        u,
+                    ));
+                    continue;
+                }
+            };
+            if !secrets::contains_secret(&value) {
+                env.push(json!({ "name": key, "value": escape_expansion(&value) }));
+                continue;
+            }
+            let pieces = secrets::split(&value);
+            if let [Piece::Secret(r)] = pieces.as_slice() {
+                env.push(json!({ "name": key, "valueFrom": secret_key_ref(r) }));
+                continue;
+            }
+            // Text and secrets: each secret in its own variable, joined by Kubernetes'
+            // `$(VAR)` expansion (which needs the variable defined earlier in the list).
+            let mut joined = String::new();
+            for piece in pieces {
+                match piece {
+                    Piece::Text(t) => joined.push_str(&escape_expansion(&t)),
+                    Piece::Secret(r) => {
+                        let helper = format!(
+                            "__score_secret_{}",
+                            &sha256_hex(format!("{}/{}", r.name, r.key))[..10]
+                        );
+                        joined.push_str(&format!("$({helper})"));
+                        helpers.insert(
+                            helper.clone(),
+                            json!({ "name": helper, "valueFrom": secret_key_ref(&r) }),
+                        );
+                    }
+                }
+            }
+            env.push(json!({ "name": key, "value": joined }));
+        }
+        helpers.into_values().chain(env).collect()
+    }
+
+    fn files(
+        &self,
+        container: &str,
+        c: &Container,
+        pod: &mut Pod,
+        mounts: &mut Vec<Value>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let w = self.workload;
+        for (target, file) in &c.files {
+            let pointer = pointer::file(container, target);
+            let fail = |code: &'static str, message: String, help: &str| {
+                Diagnostic::error(code, message)
+                    .at(pointer.clone(), file.target_span)
+                    .with_help(help.to_owned())
+                    .with_source(&w.source)
+            };
+            let bytes = match &file.content {
+                FileContent::Inline(text) => text.value.clone().into_bytes(),
+                FileContent::Binary(b64) => {
+                    match base64::engine::general_purpose::STANDARD.decode(b64.value.trim()) {
+                        Ok(bytes) => bytes,
+                        Err(e) => {
+                            diagnostics.push(fail(
+                                "score::file::base64",
+                                format!("`binaryContent` of `{target}` is not valid base64: {e}"),
+                                "write standard base64 (A-Z, a-z, 0-9, +, /, = padding)",
+                            ));
+                            continue;
+                        }
+                    }
+                }
+                FileContent::Source(path) => {
+                    let read = check_source_path(path)
+                        .and_then(|()| self.files.read(w.source.name(), path));
+                    match read {
+                        Ok(bytes) => bytes,
+                        Err(reason) => {
+                            diagnostics.push(
+                                Diagnostic::error("score::file::unreadable", format!("cannot read `{}` for `{target}`: {reason}", path.value))
+                                    .at(format!("{pointer}/source"), path.span)
+                                    .with_help("`source` is a path relative to the directory of this Score file")
+                                    .with_source(&w.source),
+                            );
+                            continue;
+                        }
+                    }
+                }
+            };
+            let expands = file.expands();
+            let content: Result<String, Vec<u8>> = match String::from_utf8(bytes) {
+                Ok(text) => Ok(text),
+                Err(e) => Err(e.into_bytes()),
+            };
+            let content = match (content, expands) {
+                (Ok(text), true) => match self.substitute(&text) {
+                    Ok(t) => Ok(t),
+                    Err(u) => {
+                        diagnostics.push(self.unresolved(
+                            pointer.clone(),
+                            file.target_span,
+                            &format!("file `{target}`"),
+                            u,
+                        ));
+                        continue;
+                    }
+                },
+                (Ok(text), false) => Ok(text),
+                (Err(_), true) => {
+                    diagnostics.push(fail(
+                        "score::file::encoding",
+                        format!("the content of `{target}` is not UTF-8 text, so placeholders in it cannot be expanded"),
+                        "set `noExpand: true` to copy it as it is, or give it as `binaryContent`",
+                    ));
+                    continue;
+                }
+                (Err(bytes), false) => Err(bytes),
+            };
+            let mode = file.mode_bits();
+            let key = file_key(container, target, &pod.config_items);
+            match content {
+                Ok(text) if secrets::contains_secret(&text) => {
+                    let pieces = secrets::split(&text);
+                    let [Piece::Secret(r)] = pieces.as_slice() else {
+                        diagnostics.push(fail(
+                            "score::secret::mixed-file",
+                            format!("the content of `{target}` mixes text with a secret output ({})", secrets::describe(&text)),
+                            "a file can be exactly one secret output (mounted from its Secret) or text without secrets; split it in two files",
+                        ));
+                        continue;
+                    };
+                    let volume = format!(
+                        "secret-{}",
+                        &sha256_hex(format!("{}/{}/{mode:?}", r.name, r.key))[..10]
+                    );
+                    let mut item = json!({ "key": r.key, "path": r.key });
+                    if let Some(mode) = mode {
+                        item["mode"] = mode.into();
+                    }
+                    pod.volumes.insert(volume.clone(), json!({ "name": volume, "secret": { "secretName": r.name, "items": [item] } }));
+                    mounts.push(json!({ "name": volume, "mountPath": target, "subPath": r.key, "readOnly": true }));
+                }
+                Ok(text) => {
+                    pod.config_data.insert(key.clone(), text);
+                    push_item(pod, &key, mode);
+                    mounts.push(json!({ "name": FILES_VOLUME, "mountPath": target, "subPath": key, "readOnly": true }));
+                }
+                Err(bytes) => {
+                    pod.config_binary.insert(
+                        key.clone(),
+                        base64::engine::general_purpose::STANDARD.encode(bytes),
+                    );
+                    push_item(pod, &key, mode);
+                    mounts.push(json!({ "name": FILES_VOLUME, "mountPath": target, "subPath": key, "readOnly": true }));
+                }
+            }
+        }
+    }
+
+    fn volumes(
+        &self,
+        container: &str,
+        c: &Container,
+        pod: &mut Pod,
+        mounts: &mut Vec<Value>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let w = self.workload;
+        for (target, volume) in &c.volumes {
+            let pointer = format!("{}/source", pointer::volume(container, target));
+            let template = placeholders::parse(&volume.source);
+            let resource = match template.segments.as_slice() {
+                [Segment::Placeholder(p)] if p.keys.len() == 2 && p.root() == "resources" => {
+                    p.keys[1].clone()
+                }
+                _ => {
+                    diagnostics.push(
+                        Diagnostic::error("score::volume::source", format!("volume `{target}` has source `{}`, which does not name a resource", volume.source.value))
+                            .at(pointer, volume.source.span)
+                            .with_help("write `source: ${resources.NAME}` with a resource of a volume type (e.g. `type: volume`)")
+                            .with_source(&w.source),
+                    );
+                    continue;
+                }
+            };
+            let outputs = self.scope_outputs(&resource).cloned().unwrap_or_default();
+            let pod_volume = format!("vol-{}", dns_label(&resource, 59));
+            let source = outputs.get("source").and_then(Value::as_object);
+            let claim = outputs.get("claimSpec").and_then(Value::as_object);
+            match (source, claim) {
+                (Some(source), _) => {
+                    let mut v = source.clone();
+                    v.insert("name".into(), pod_volume.clone().into());
+                    pod.volumes.insert(pod_volume.clone(), Value::Object(v));
+                }
+                (None, Some(claim)) => {
+                    pod.claim_templates.insert(
+                        pod_volume.clone(),
+                        json!({ "metadata": { "name": pod_volume }, "spec": claim }),
+                    );
+                }
+                (None, None) => {
+                    let r = self
+                        .graph
+                        .get(self.index, &resource)
+                        .map_or(String::new(), |n| n.r#type.clone());
+                    diagnostics.push(
+                        Diagnostic::error("score::volume::source", format!("resource `{resource}` (type `{r}`) cannot be mounted: its outputs have neither `source` (a Kubernetes volume source) nor `claimSpec`"))
+                            .at(pointer, volume.source.span)
+                            .with_help("mount a resource of a volume type, such as `type: volume`")
+                            .with_source(&w.source),
+                    );
+                    continue;
+                }
+            }
+            let mut mount = json!({ "name": pod_volume, "mountPath": target });
+            if let Some(path) = &volume.path {
+                mount["subPath"] = path.value.clone().into();
+            }
+            if volume.read_only {
+                mount["readOnly"] = true.into();
+            }
+            mounts.push(mount);
+        }
+    }
+
+    fn probe(
+        &self,
+        container: &str,
+        field: &str,
+        probe: &Probe,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Value {
+        let mut out = Map::new();
+        if let Some(exec) = &probe.exec {
+            out.insert("exec".into(), json!({ "command": exec.command.iter().map(|s| s.value.clone()).collect::<Vec<_>>() }));
+            if probe.http_get.is_some() {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "score::kubernetes::probe-handlers",
+                        format!("the {field} of `{container}` has both `httpGet` and `exec`; a Kubernetes probe has one handler, so `exec` is used"),
+                    )
+                    .at(format!("{}/{field}", pointer::container(container)), probe.span)
+                    .with_help("keep only the handler you want")
+                    .with_source(&self.workload.source),
+                );
+            }
+        } else if let Some(http) = &probe.http_get {
+            let mut h = Map::new();
+            h.insert("path".into(), http.path.value.clone().into());
+            h.insert("port".into(), (*http.port).into());
+            if let Some(host) = &http.host {
+                h.insert("host".into(), host.value.clone().into());
+            }
+            if let Some(scheme) = &http.scheme {
+                h.insert("scheme".into(), scheme.value.clone().into());
+            }
+            if !http.http_headers.is_empty() {
+                h.insert(
+                    "httpHeaders".into(),
+                    http.http_headers
+                        .iter()
+                        .map(|hh| json!({ "name": hh.name.value, "value": hh.value.value }))
+                        .collect(),
+                );
+            }
+            out.insert("httpGet".into(), Value::Object(h));
+        }
+        Value::Object(out)
+    }
+
+    fn service_ports(&self, diagnostics: &mut Vec<Diagnostic>) -> Vec<Value> {
+        let w = self.workload;
+        let Some(service) = &w.service else {
+            return Vec::new();
+        };
+        let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+        let mut ports = Vec::new();
+        for (name, port) in &service.ports {
+            let k8s_name = names::service_port_name(name);
+            if let Some(other) = seen.insert(k8s_name.clone(), name) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "score::kubernetes::port-name",
+                        format!("service ports `{other}` and `{name}` are both `{k8s_name}` in Kubernetes, where port names are lower-case"),
+                    )
+                    .at(format!("/service/ports/{}", score_spec::node::escape_pointer_token(name)), port.name_span)
+                    .with_help("rename one of them")
+                    .with_source(&w.source),
+                );
+                continue;
+            }
+            ports.push(json!({
+                "name": k8s_name,
+                "port": *port.port,
+                "targetPort": port.target_port(),
+                "protocol": port.protocol.as_str(),
+            }));
+        }
+        ports
+    }
+
+    /// The workload's service ports as container ports, when the pod has one main container
+    /// (with several, nothing says which one listens). Port names Kubernetes would reject on
+    /// a container (over 15 characters, no letter) are left out; the number is what matters.
+    fn container_ports(&self) -> Vec<Value> {
+        let w = self.workload;
+        let Some(service) = &w.service else {
+            return Vec::new();
+        };
+        let waited_for: BTreeSet<&String> = w
+            .containers
+            .values()
+            .flat_map(|c| c.before.keys())
+            .collect();
+        if w.containers
+            .keys()
+            .filter(|n| !waited_for.contains(n))
+            .count()
+            != 1
+        {
+            return Vec::new();
+        }
+        let mut seen = BTreeSet::new();
+        let mut ports = Vec::new();
+        for (name, port) in &service.ports {
+            if !seen.insert((port.target_port(), port.protocol)) {
+                continue;
+            }
+            let mut p =
+                json!({ "containerPort": port.target_port(), "protocol": port.protocol.as_str() });
+            let name = names::service_port_name(name);
+            if names::is_iana_svc_name(&name) {
+                p["name"] = name.into();
+            }
+            ports.push(p);
+        }
+        ports
+    }
+}
+
+fn strongest(a: Readiness, b: Readiness) -> Readiness {
+    let rank = |r| match r {
+        Readiness::Started => 0,
+        Readiness::Healthy => 1,
+        Readiness::Complete => 2,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+fn secret_key_ref(r: &SecretRef) -> Value {
+    json!({ "secretKeyRef": { "name": r.name, "key": r.key } })
+}
+
+/// Doubles each `$` that Kubernetes' `$(VAR)` expansion would otherwise act on (one before
+/// `(` or `$`), so the value reaches the process exactly as Score resolved it.
+pub(super) fn escape_expansion(value: &str) -> String {
+    if !value.contains('$') {
+        return value.to_owned();
+    }
+    let mut out = String::with_capacity(value.len() + 4);
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '$' && matches!(chars.peek(), Some('(' | '$')) {
+            out.push('$');
+        }
+    }
+    out
+}
+
+/// The ConfigMap key of a file: `<container>.<target with / as _>`, made unique by a hash of
+/// the target when that is taken or too long.
+fn file_key(container: &str, target: &str, taken: &[Value]) -> String {
+    let clean: String = target
+        .trim_start_matches('/')
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let key = format!("{container}.{clean}");
+    let used = |k: &str| taken.iter().any(|i| i["key"] == k);
+    if key.len() <= 200 && !used(&key) && key != "." && key != ".." {
+        return key;
+    }
+    let hash = &sha256_hex(target)[..10];
+    let mut short = key.chars().take(200).collect::<String>();
+    short.push('-');
+    short.push_str(hash);
+    short
+}
+
+fn push_item(pod: &mut Pod, key: &str, mode: Option<u32>) {
+    let mut item = json!({ "key": key, "path": key });
+    if let Some(mode) = mode {
+        item["mode"] = mode.into();
+    }
+    pod.config_items.push(item);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_only_what_kubernetes_would_expand() {
+        assert_eq!(escape_expansion("plain"), "plain");
+        assert_eq!(escape_expansion("$HOME and $"), "$HOME and $");
+        assert_eq!(escape_expansion("$(VAR)"), "$$(VAR)");
+        assert_eq!(escape_expansion("$$"), "$$$");
+        assert_eq!(escape_expansion("$$(A)"), "$$$$(A)");
+    }
+}

@@ -1,0 +1,3 @@
+//! The outputs workloads compile to.
+
+pub mod kubernetes;
