@@ -43,7 +43,7 @@ pub mod resources;
 pub mod secrets;
 pub mod seed;
 pub mod targets;
-mod yaml;
+pub mod yaml;
 
 pub use files::{NoSourceFiles, SourceFiles};
 pub use provisioners::{Provisioner, parse_provisioners};

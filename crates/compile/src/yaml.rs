@@ -1,7 +1,7 @@
 //! Writing manifests as YAML: serde-saphyr's emitter (which quotes every string a YAML 1.1
 //! reader would take for a boolean, number, null or date), with keys in the order people
 //! write Kubernetes objects: `apiVersion`, `kind`, `metadata`, then `name`, `namespace`,
-//! `image` where present, then the rest alphabetically.
+//! `image`, `command`, `args` where present, then the rest alphabetically.
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
@@ -88,8 +88,8 @@ mod tests {
     #[test]
     fn conventional_order_and_yaml_1_1_safe_strings() {
         let doc = json!({
-            "spec": {"containers": [{"image": "x", "name": "c", "args": ["yes", "0644"]}]},
-            "metadata": {"name": "n", "labels": {"on": "off"}},
+            "spec": {"containers": [{"image": "x", "name": "c", "args": ["yes", "0644", "n", "2001-01-01"]}]},
+            "metadata": {"name": "web", "labels": {"on": "off"}},
             "kind": "Deployment",
             "apiVersion": "apps/v1",
         });
@@ -99,7 +99,7 @@ mod tests {
         apiVersion: apps/v1
         kind: Deployment
         metadata:
-          name: n
+          name: web
           labels:
             "on": "off"
         spec:
@@ -109,6 +109,8 @@ mod tests {
             args:
             - "yes"
             - "0644"
+            - "n"
+            - "2001-01-01"
         "#);
     }
 

@@ -527,9 +527,10 @@ impl Convert<'_> {
                 }
             };
             let expands = file.expands();
-            let content: Result<String, Vec<u8>> = match String::from_utf8(bytes) {
-                Ok(text) => Ok(text),
-                Err(e) => Err(e.into_bytes()),
+            // `binaryContent` stays binary even when its bytes happen to be UTF-8.
+            let content: Result<String, Vec<u8>> = match &file.content {
+                FileContent::Binary(_) => Err(bytes),
+                _ => String::from_utf8(bytes).map_err(|e| e.into_bytes()),
             };
             let content = match (content, expands) {
                 (Ok(text), true) => match self.substitute(&text) {

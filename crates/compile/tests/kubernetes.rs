@@ -1,0 +1,761 @@
+//! Behaviour of the Kubernetes target, through the library's public API: each test compiles
+//! small workloads written here and checks the objects (or the diagnostics) that come out.
+//! Larger outputs are insta snapshots in `testdata/snapshots/kubernetes/`.
+
+use score_compile::kubernetes::{self, Options, Output};
+use score_compile::{Seed, parse_provisioners};
+use score_spec::{Diagnostics, Workload};
+use serde_json::Value;
+
+fn workload(origin: &str, text: &str) -> Workload {
+    match score_spec::parse_workload(text, origin) {
+        Ok(parsed) => parsed.workload,
+        Err(d) => panic!("{origin} does not parse:\n{d}"),
+    }
+}
+
+fn compile(workloads: &[Workload]) -> Result<Output, Diagnostics> {
+    kubernetes::compile(workloads, &Options::default())
+}
+
+fn ok(workloads: &[Workload]) -> Output {
+    compile(workloads).unwrap_or_else(|d| panic!("compile failed:\n{d}"))
+}
+
+fn err(workloads: &[Workload]) -> Diagnostics {
+    match compile(workloads) {
+        Ok(out) => panic!("expected an error, got:\n{}", out.to_yaml()),
+        Err(d) => d,
+    }
+}
+
+/// The object of `kind` named `name`.
+fn object<'a>(out: &'a Output, kind: &str, name: &str) -> &'a Value {
+    out.manifests
+        .iter()
+        .find(|m| m["kind"] == kind && m["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name} in:\n{}", out.to_yaml()))
+}
+
+fn count(out: &Output, kind: &str) -> usize {
+    out.manifests.iter().filter(|m| m["kind"] == kind).count()
+}
+
+fn env<'a>(out: &'a Output, workload: &str) -> &'a Vec<Value> {
+    object(out, "Deployment", workload)["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .expect("env")
+}
+
+fn env_var<'a>(out: &'a Output, workload: &str, name: &str) -> &'a Value {
+    env(out, workload)
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("no {name}"))
+}
+
+fn settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/snapshots/kubernetes"),
+    );
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+fn yaml(value: &Value) -> String {
+    score_compile::yaml::to_yaml(value)
+}
+
+const WEB_WITH_DB: &str = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  web:
+    image: nginx
+    variables:
+      DB_PASSWORD: ${resources.db.password}
+      DB_URL: postgres://${resources.db.username}:${resources.db.password}@${resources.db.host}:${resources.db.port}/${resources.db.database}
+      LITERAL: cost is $(PRICE) and $$HOME
+resources:
+  db:
+    type: postgres
+";
+
+#[test]
+fn whole_secret_outputs_become_secret_key_refs() {
+    let out = ok(&[workload("web.yaml", WEB_WITH_DB)]);
+    let secret = out
+        .manifests
+        .iter()
+        .find(|m| m["kind"] == "Secret")
+        .unwrap();
+    let name = secret["metadata"]["name"].as_str().unwrap();
+    let var = env_var(&out, "web", "DB_PASSWORD");
+    assert_eq!(var["valueFrom"]["secretKeyRef"]["name"], name);
+    assert_eq!(var["valueFrom"]["secretKeyRef"]["key"], "password");
+    assert!(var.get("value").is_none());
+}
+
+#[test]
+fn mixed_secret_values_use_helper_variables_and_expansion() {
+    let out = ok(&[workload("web.yaml", WEB_WITH_DB)]);
+    let env = env(&out, "web");
+    // The helper comes first: Kubernetes only expands variables defined earlier.
+    let helper = &env[0];
+    let helper_name = helper["name"].as_str().unwrap();
+    assert!(helper_name.starts_with("__score_secret_"), "{helper_name}");
+    assert_eq!(helper["valueFrom"]["secretKeyRef"]["key"], "password");
+    let url = env_var(&out, "web", "DB_URL")["value"].as_str().unwrap();
+    assert!(url.starts_with("postgres://user"), "{url}");
+    assert!(url.contains(&format!(":$({helper_name})@")), "{url}");
+    // Text Kubernetes would expand is escaped, so the process sees it as written.
+    assert_eq!(
+        env_var(&out, "web", "LITERAL")["value"],
+        "cost is $$(PRICE) and $HOME"
+    );
+    settings().bind(|| insta::assert_snapshot!("secret-env", yaml(&Value::Array(env.clone()))));
+}
+
+#[test]
+fn generated_passwords_appear_only_in_secrets() {
+    let out = ok(&[workload("web.yaml", WEB_WITH_DB)]);
+    let secret = out
+        .manifests
+        .iter()
+        .find(|m| m["kind"] == "Secret")
+        .unwrap();
+    let password = secret["stringData"]["password"].as_str().unwrap();
+    assert!(password.len() >= 20);
+    for m in out.manifests.iter().filter(|m| m["kind"] != "Secret") {
+        assert!(
+            !m.to_string().contains(password),
+            "password leaked into {}",
+            m["kind"]
+        );
+    }
+}
+
+#[test]
+fn the_seed_changes_passwords_but_not_names() {
+    let w = [workload("web.yaml", WEB_WITH_DB)];
+    let with = |seed: &str| {
+        kubernetes::compile(
+            &w,
+            &Options {
+                seed: Seed::new(seed),
+                ..Options::default()
+            },
+        )
+        .unwrap()
+    };
+    let (a, b, a2) = (with("one"), with("two"), with("one"));
+    assert_eq!(a.to_yaml(), a2.to_yaml());
+    let secret = |o: &Output| {
+        o.manifests
+            .iter()
+            .find(|m| m["kind"] == "Secret")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(secret(&a)["metadata"], secret(&b)["metadata"]);
+    assert_ne!(
+        secret(&a)["stringData"]["password"],
+        secret(&b)["stringData"]["password"]
+    );
+}
+
+#[test]
+fn a_secret_in_a_file_is_mounted_from_its_secret_and_mixing_is_an_error() {
+    let text = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  web:
+    image: nginx
+    files:
+      /run/secrets/db-password:
+        mode: \"0400\"
+        content: ${resources.db.password}
+resources:
+  db:
+    type: postgres
+";
+    let out = ok(&[workload("web.yaml", text)]);
+    let pod = &object(&out, "Deployment", "web")["spec"]["template"]["spec"];
+    let volume = &pod["volumes"][0];
+    assert_eq!(volume["secret"]["items"][0]["key"], "password");
+    assert_eq!(volume["secret"]["items"][0]["mode"], 0o400);
+    let mount = &pod["containers"][0]["volumeMounts"][0];
+    assert_eq!(mount["mountPath"], "/run/secrets/db-password");
+    assert_eq!(mount["name"], volume["name"]);
+    assert_eq!(count(&out, "ConfigMap"), 0);
+
+    let mixed = text.replace(
+        "content: ${resources.db.password}",
+        "content: \"password=${resources.db.password}\"",
+    );
+    let d = err(&[workload("web.yaml", &mixed)]);
+    let first = d.iter().next().unwrap();
+    assert_eq!(first.code, "score::secret::mixed-file");
+    assert_eq!(first.span.unwrap().line, 8);
+}
+
+#[test]
+fn a_secret_anywhere_else_is_an_error() {
+    // The route provisioner would write the password into an HTTPRoute's host names.
+    let text = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  web:
+    image: nginx
+service:
+  ports:
+    http:
+      port: 80
+resources:
+  db:
+    type: postgres
+  route:
+    type: route
+    params:
+      host: ${resources.db.password}
+      port: 80
+";
+    let d = err(&[workload("web.yaml", text)]);
+    let first = d.iter().next().unwrap();
+    assert_eq!(first.code, "score::secret::misplaced");
+    assert!(first.message.contains("HTTPRoute"), "{}", first.message);
+    assert_eq!(first.span.unwrap().line, 14);
+}
+
+fn shared_db(name: &str, extra: &str) -> Workload {
+    workload(
+        &format!("{name}.yaml"),
+        &format!(
+            "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: {name}
+containers:
+  main:
+    image: busybox
+    variables:
+      DB_HOST: ${{resources.db.host}}
+resources:
+  db:
+    type: postgres
+    id: shared-db{extra}
+"
+        ),
+    )
+}
+
+#[test]
+fn a_shared_resource_is_provisioned_once() {
+    let out = ok(&[shared_db("api", ""), shared_db("worker", "")]);
+    assert_eq!(count(&out, "StatefulSet"), 1);
+    assert_eq!(count(&out, "Secret"), 1);
+    let host = |w: &str| {
+        object(&out, "Deployment", w)["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"]
+            .clone()
+    };
+    assert_eq!(host("api"), host("worker"));
+    assert!(host("api").as_str().unwrap().starts_with("shared-db-"));
+    // Without an id, the same resource name in two workloads is two resources.
+    let private = |n: &str| {
+        workload(
+            &format!("{n}.yaml"),
+            &shared_db(n, "")
+                .source
+                .text()
+                .replace("    id: shared-db\n", ""),
+        )
+    };
+    let out = ok(&[private("api"), private("worker")]);
+    assert_eq!(count(&out, "StatefulSet"), 2);
+}
+
+#[test]
+fn a_shared_resource_declared_with_different_params_is_an_error() {
+    let d = err(&[
+        shared_db("api", "\n    params:\n      size: small"),
+        shared_db("worker", "\n    params:\n      size: large"),
+    ]);
+    let first = d.iter().next().unwrap();
+    assert_eq!(first.code, "score::resource::conflict");
+    assert_eq!(first.file(), Some("worker.yaml"));
+    assert_eq!(first.span.unwrap().line, 13);
+    assert!(
+        first.help.as_deref().unwrap().contains("api.yaml:13:"),
+        "{:?}",
+        first.help
+    );
+}
+
+#[test]
+fn params_can_use_other_resources_outputs() {
+    let text = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  web:
+    image: nginx
+service:
+  ports:
+    http:
+      port: 80
+      targetPort: 8080
+resources:
+  route:
+    type: route
+    params:
+      host: ${resources.dns.host}
+      path: /api
+      port: 80
+  dns:
+    type: dns
+";
+    let out = ok(&[workload("web.yaml", text)]);
+    let route = out
+        .manifests
+        .iter()
+        .find(|m| m["kind"] == "HTTPRoute")
+        .unwrap();
+    let host = route["spec"]["hostnames"][0].as_str().unwrap();
+    assert!(
+        host.starts_with("dns") && host.ends_with(".localhost"),
+        "{host}"
+    );
+    assert_eq!(route["spec"]["rules"][0]["backendRefs"][0]["name"], "web");
+    assert_eq!(route["spec"]["rules"][0]["backendRefs"][0]["port"], 80);
+    settings().bind(|| insta::assert_snapshot!("route-with-dns", yaml(route)));
+}
+
+#[test]
+fn params_cycles_are_rejected_with_both_places() {
+    let text = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  web:
+    image: nginx
+resources:
+  a:
+    type: dns
+    params:
+      host: ${resources.b.host}
+  b:
+    type: dns
+    params:
+      host: ${resources.a.host}
+";
+    let d = score_spec::parse_workload(text, "web.yaml").unwrap_err();
+    let cycle = d
+        .iter()
+        .find(|d| d.code.contains("cycle"))
+        .expect("a cycle error");
+    assert_eq!(cycle.span.unwrap().line, 10);
+    assert!(cycle.message.contains('a') && cycle.message.contains('b'));
+}
+
+#[test]
+fn an_unsupported_type_is_an_error_at_its_line_listing_supported_types() {
+    let text = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  web:
+    image: nginx
+resources:
+  thing:
+    type: teleporter
+";
+    let d = err(&[workload("web.yaml", text)]);
+    let first = d.iter().next().unwrap();
+    assert_eq!(first.code, "score::resource::unsupported");
+    assert_eq!(
+        (first.span.unwrap().line, first.span.unwrap().column),
+        (9, 11)
+    );
+    let help = first.help.as_deref().unwrap();
+    for t in ["`postgres`", "`dns`", "`route`", "`service`", "`volume`"] {
+        assert!(help.contains(t), "{help}");
+    }
+
+    // A type with provisioners for other classes only: the help lists them.
+    let provisioners = parse_provisioners(
+        "- uri: template://acme/teleporter\n  type: teleporter\n  class: small\n",
+        "acme.provisioners.yaml",
+    )
+    .unwrap();
+    let class = text.replace("type: teleporter", "type: teleporter\n    class: huge");
+    let w = [workload("web.yaml", &class)];
+    let d = kubernetes::compile(
+        &w,
+        &Options {
+            provisioners,
+            ..Options::default()
+        },
+    )
+    .unwrap_err();
+    let first = d.iter().next().unwrap();
+    assert!(first.message.contains("class `huge`"), "{}", first.message);
+    assert!(first.help.as_deref().unwrap().contains("class `small`"));
+}
+
+#[test]
+fn before_becomes_init_and_sidecar_containers() {
+    let text = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  web:
+    image: nginx
+    before:
+      migrate:
+        ready: complete
+      proxy:
+        ready: healthy
+  migrate:
+    image: migrate/migrate
+    before:
+      logs:
+        ready: started
+  logs:
+    image: fluent-bit
+  proxy:
+    image: envoy
+    readinessProbe:
+      httpGet:
+        path: /ready
+        port: 9901
+";
+    let out = ok(&[workload("web.yaml", text)]);
+    let pod = &object(&out, "Deployment", "web")["spec"]["template"]["spec"];
+    let names = |field: &str| {
+        pod[field]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let init = names("initContainers");
+    // Every container starts after what it waits for.
+    let at = |n: &str| init.iter().position(|x| x == n).unwrap();
+    assert!(at("logs") < at("migrate"));
+    assert_eq!(names("containers"), ["web"]);
+    let by_name = |n: &str| {
+        pod["initContainers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert!(
+        by_name("migrate").get("restartPolicy").is_none(),
+        "runs to completion"
+    );
+    assert_eq!(by_name("logs")["restartPolicy"], "Always");
+    assert_eq!(by_name("proxy")["restartPolicy"], "Always");
+    assert_eq!(by_name("proxy")["startupProbe"]["httpGet"]["port"], 9901);
+    settings().bind(|| insta::assert_snapshot!("before", yaml(pod)));
+}
+
+#[test]
+fn before_healthy_needs_a_readiness_probe_and_complete_forbids_probes() {
+    let text = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  web:
+    image: nginx
+    before:
+      proxy:
+        ready: healthy
+  proxy:
+    image: envoy
+";
+    let d = err(&[workload("web.yaml", text)]);
+    assert_eq!(
+        d.iter().next().unwrap().code,
+        "score::kubernetes::before-healthy"
+    );
+    let text = text.replace("ready: healthy", "ready: complete").replace(
+        "    image: envoy\n",
+        "    image: envoy\n    livenessProbe:\n      exec:\n        command: [\"true\"]\n",
+    );
+    let d = err(&[workload("web.yaml", &text)]);
+    assert_eq!(
+        d.iter().next().unwrap().code,
+        "score::kubernetes::probe-on-init"
+    );
+}
+
+#[test]
+fn files_with_mode_expansion_and_no_expand() {
+    let text = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+  team: blue
+containers:
+  web:
+    image: nginx
+    files:
+      /etc/app/config.ini:
+        mode: \"0600\"
+        content: |
+          team = ${metadata.team}
+          host = ${resources.dns.host}
+      /etc/app/template.txt:
+        noExpand: true
+        content: keep ${metadata.team} as written
+      /etc/app/logo.bin:
+        binaryContent: iVBORw0K
+resources:
+  dns:
+    type: dns
+";
+    let out = ok(&[workload("web.yaml", text)]);
+    let config = object(&out, "ConfigMap", "web-files");
+    let data = &config["data"];
+    let ini = data["web.etc_app_config.ini"].as_str().unwrap();
+    assert!(ini.starts_with("team = blue\nhost = dns"), "{ini}");
+    assert_eq!(
+        data["web.etc_app_template.txt"],
+        "keep ${metadata.team} as written"
+    );
+    assert_eq!(config["binaryData"]["web.etc_app_logo.bin"], "iVBORw0K");
+    let pod = &object(&out, "Deployment", "web")["spec"]["template"]["spec"];
+    let items = &pod["volumes"][0]["configMap"]["items"];
+    assert_eq!(items[0]["mode"], 0o600);
+    assert!(items[1].get("mode").is_none());
+    settings().bind(|| {
+        insta::assert_snapshot!("files", format!("{}---\n{}", yaml(config), yaml(pod)));
+    });
+}
+
+#[test]
+fn files_from_source_are_read_through_the_callers_reader() {
+    let text = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  web:
+    image: nginx
+    files:
+      /etc/motd:
+        source: motd.txt
+      /etc/escape:
+        source: ../secret.txt
+";
+    let read = |score_file: &str, path: &str| -> Result<Vec<u8>, String> {
+        assert_eq!(score_file, "app/score.yaml");
+        match path {
+            "motd.txt" => Ok(b"hello ${metadata.name}\n".to_vec()),
+            _ => Err("no such file".into()),
+        }
+    };
+    let w = [workload("app/score.yaml", text)];
+    let d = kubernetes::compile(
+        &w,
+        &Options {
+            files: &read,
+            ..Options::default()
+        },
+    )
+    .unwrap_err();
+    let first = d.iter().next().unwrap();
+    assert_eq!(first.code, "score::file::unreadable");
+    assert!(first.message.contains("leads out of"), "{}", first.message);
+
+    let w = [workload(
+        "app/score.yaml",
+        &text.replace("      /etc/escape:\n        source: ../secret.txt\n", ""),
+    )];
+    let out = kubernetes::compile(
+        &w,
+        &Options {
+            files: &read,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        object(&out, "ConfigMap", "web-files")["data"]["web.etc_motd"],
+        "hello web\n"
+    );
+}
+
+#[test]
+fn a_user_provisioner_overrides_a_built_in_one() {
+    let provisioners = parse_provisioners(
+        "\
+- uri: template://acme/postgres
+  type: postgres
+  expected_outputs: [host, port, username, password, database]
+  outputs: |
+    host: pg.acme.internal
+    port: 5432
+    username: {{ source_workload }}
+    password: {{ secret_ref(\"acme-pg\", source_workload) }}
+    database: {{ resource_name }}
+",
+        "acme.provisioners.yaml",
+    )
+    .unwrap();
+    let w = [workload("web.yaml", WEB_WITH_DB)];
+    let out = kubernetes::compile(
+        &w,
+        &Options {
+            provisioners,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        count(&out, "StatefulSet"),
+        0,
+        "the built-in postgres did not run"
+    );
+    assert_eq!(
+        env_var(&out, "web", "DB_PASSWORD")["valueFrom"]["secretKeyRef"]["name"],
+        "acme-pg"
+    );
+    assert!(
+        env_var(&out, "web", "DB_URL")["value"]
+            .as_str()
+            .unwrap()
+            .contains("@pg.acme.internal:5432/db")
+    );
+}
+
+#[test]
+fn a_provisioner_missing_an_expected_output_is_an_error() {
+    let provisioners = parse_provisioners(
+        "- uri: template://acme/postgres\n  type: postgres\n  expected_outputs: [host, password]\n  outputs: |\n    host: x\n",
+        "acme.provisioners.yaml",
+    )
+    .unwrap();
+    let w = [workload("web.yaml", WEB_WITH_DB)];
+    let d = kubernetes::compile(
+        &w,
+        &Options {
+            provisioners,
+            ..Options::default()
+        },
+    )
+    .unwrap_err();
+    let first = d.iter().next().unwrap();
+    assert_eq!(first.code, "score::provisioner::missing-output");
+    assert!(first.message.contains("`password`"), "{}", first.message);
+    assert_eq!(first.span.unwrap().line, 12);
+}
+
+#[test]
+fn provisioner_files_report_problems_with_locations() {
+    let d = parse_provisioners(
+        "- uri: template://x\n  type: redis\n  outptus: |\n    host: x\n",
+        "p.yaml",
+    )
+    .unwrap_err();
+    let first = d.iter().next().unwrap();
+    assert_eq!(first.code, "score::provisioner::invalid");
+    assert_eq!(first.span.unwrap().line, 1);
+    let d = parse_provisioners(
+        "- uri: template://x\n  type: redis\n  outputs: |\n    host: {{ name\n",
+        "p.yaml",
+    )
+    .unwrap_err();
+    let first = d.iter().next().unwrap();
+    assert_eq!(first.code, "score::provisioner::template-syntax");
+    assert!(first.message.contains("line 4"), "{}", first.message);
+}
+
+#[test]
+fn output_does_not_depend_on_workload_order() {
+    let a = shared_db("api", "");
+    let b = workload("web.yaml", WEB_WITH_DB);
+    let one = ok(&[a.clone(), b.clone()]).to_yaml();
+    let two = ok(&[b, a]).to_yaml();
+    assert_eq!(one, two);
+}
+
+#[test]
+fn workload_kinds_and_names_kubernetes_would_reject() {
+    let text = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: 9lives
+  annotations:
+    k8s.score.dev/kind: StatefulSet
+service:
+  ports:
+    a-very-long-port-name:
+      port: 80
+containers:
+  c1:
+    image: nginx
+";
+    let out = ok(&[workload("9lives.yaml", text)]);
+    let service = object(&out, "Service", "svc-9lives");
+    assert_eq!(service["spec"]["ports"][0]["name"], "a-very-long-port-name");
+    let set = object(&out, "StatefulSet", "9lives");
+    assert_eq!(set["spec"]["serviceName"], "svc-9lives-headless");
+    let port = &set["spec"]["template"]["spec"]["containers"][0]["ports"][0];
+    assert_eq!(port["containerPort"], 80);
+    assert!(
+        port.get("name").is_none(),
+        "a 21-character name is not a valid container port name"
+    );
+
+    let d = err(&[workload(
+        "9lives.yaml",
+        &text.replace("StatefulSet", "DaemonSet"),
+    )]);
+    let first = d.iter().next().unwrap();
+    assert_eq!(first.code, "score::kubernetes::kind");
+    assert_eq!(first.span.unwrap().line, 5);
+}
+
+#[test]
+fn image_dot_needs_an_image_and_namespace_lands_everywhere() {
+    let text = "apiVersion: score.dev/v1b1\nmetadata:\n  name: web\ncontainers:\n  web:\n    image: \".\"\nresources:\n  db:\n    type: postgres\n";
+    let w = [workload("web.yaml", text)];
+    let d = compile(&w).unwrap_err();
+    assert_eq!(d.iter().next().unwrap().code, "score::image::missing");
+    let out = kubernetes::compile(
+        &w,
+        &Options {
+            image: Some("registry.example/web:1.2".into()),
+            namespace: Some("shop".into()),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let deployment = object(&out, "Deployment", "web");
+    assert_eq!(
+        deployment["spec"]["template"]["spec"]["containers"][0]["image"],
+        "registry.example/web:1.2"
+    );
+    assert!(
+        out.manifests
+            .iter()
+            .all(|m| m["metadata"]["namespace"] == "shop")
+    );
+}
