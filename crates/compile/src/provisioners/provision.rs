@@ -3,7 +3,9 @@
 use score_spec::Workload;
 use score_spec::diagnostics::{Diagnostic, Diagnostics};
 use score_spec::model::pointer;
-use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
 
 use super::Provisioner;
 use super::templates::{self, dns_label};
@@ -37,7 +39,8 @@ pub fn provision(
     target: &TargetContext,
     seed: &Seed,
 ) -> Result<Provisioned, Diagnostics> {
-    let env = templates::environment(seed.clone());
+    let mut renderer = templates::Renderer::new(seed.clone(), provisioners);
+    let services = minijinja::Value::from_serialize(&target.workload_services);
     let mut diagnostics = Diagnostics::new();
     let mut outputs: Vec<Option<Value>> = vec![None; graph.nodes.len()];
     let mut manifests = vec![Vec::new(); graph.nodes.len()];
@@ -138,24 +141,32 @@ pub fn provision(
             }
         }
 
-        let mut context = json!({
-            "uid": node.uid,
-            "guid": guid(&node.uid),
-            "type": node.r#type,
-            "class": node.class,
-            "id": node.id,
-            "resource_name": first.name,
-            "name": resource_object_name(node, workload.name()),
-            "params": params,
-            "metadata": resource.metadata.as_ref().map_or(Value::Object(Map::new()), |m| m.to_json()),
-            "source_workload": workload.name(),
-            "workload_metadata": workload.metadata.node.to_json(),
-            "workload_services": target.workload_services,
-            "namespace": target.namespace,
-            "init": {},
-            "state": {},
-            "shared": shared,
-        });
+        // The context is a minijinja map: values shared by every resource (the workload
+        // services) are reference-counted, not copied per render.
+        let mut context: BTreeMap<&'static str, minijinja::Value> = BTreeMap::new();
+        context.insert("uid", j(&node.uid));
+        context.insert("guid", j(guid(&node.uid)));
+        context.insert("type", j(&node.r#type));
+        context.insert("class", j(&node.class));
+        context.insert("id", j(&node.id));
+        context.insert("resource_name", j(&first.name));
+        context.insert("name", j(resource_object_name(node, workload.name())));
+        context.insert("params", j(&params));
+        context.insert(
+            "metadata",
+            j(resource
+                .metadata
+                .as_ref()
+                .map_or(Value::Object(Map::new()), |m| m.to_json())),
+        );
+        context.insert("source_workload", j(workload.name()));
+        context.insert("workload_metadata", j(workload.metadata.node.to_json()));
+        context.insert("workload_services", services.clone());
+        context.insert("namespace", j(&target.namespace));
+        context.insert("init", j(Map::new()));
+        context.insert("state", j(Map::new()));
+        context.insert("shared", j(&shared));
+        let mut produced = Value::Object(Map::new());
         let fail = |field: &str, message: String| {
             let (pointer, span) = at("");
             Diagnostic::error(
@@ -168,7 +179,7 @@ pub fn provision(
         };
         let mut failed = false;
         for (field, template) in provisioner.templates() {
-            let rendered = match templates::render(&env, provisioner, field, template, &context) {
+            let rendered = match renderer.render(provisioner, field, template, &context) {
                 Ok(text) => text,
                 Err(message) => {
                     diagnostics.push(fail(field, message));
@@ -187,7 +198,7 @@ pub fn provision(
             match field {
                 "shared" => {
                     merge_patch(&mut shared, &value);
-                    context["shared"] = shared.clone();
+                    context.insert("shared", j(&shared));
                 }
                 "manifests" => {
                     if let Err(message) = check_manifests(&value) {
@@ -197,18 +208,15 @@ pub fn provision(
                     }
                     manifests[index] = value.as_array().cloned().unwrap_or_default();
                 }
-                _ => context[field] = value,
+                "outputs" => produced = value,
+                _ => {
+                    context.insert(field, j(&value));
+                }
             }
         }
         if failed {
             continue;
         }
-        let produced = context["outputs"].take();
-        let produced = if produced.is_null() {
-            Value::Object(Map::new())
-        } else {
-            produced
-        };
         let missing: Vec<&String> = provisioner
             .expected_outputs
             .iter()
@@ -244,6 +252,10 @@ pub fn provision(
         manifests,
         provisioners: used,
     })
+}
+
+fn j<T: serde::Serialize>(value: T) -> minijinja::Value {
+    minijinja::Value::from_serialize(value)
 }
 
 /// A DNS-1035 label unique to the resource, at most 52 characters (StatefulSet names longer
@@ -333,12 +345,21 @@ fn parse_rendered(text: &str, field: &str) -> Result<Value, String> {
             Value::Object(Map::new())
         });
     }
-    let value: Value = serde_saphyr::from_str(text).map_err(|e| {
-        format!(
-            "it rendered text that is not valid YAML ({e}); the text was:\n{}",
-            number_lines(text)
-        )
-    })?;
+    // Read like the workloads are (YAML 1.1 scalars, as Kubernetes reads manifests;
+    // duplicate keys are errors), with score-spec's located reader.
+    let source = score_spec::SourceFile::new(field, text);
+    let value = score_spec::parse_yaml(&source, &score_spec::Limits::default())
+        .map_err(|d| {
+            let at = d.span.map_or(String::new(), |s| {
+                format!(" at line {}, column {}", s.line, s.column)
+            });
+            format!(
+                "it rendered text that is not valid YAML ({}{at}); the text was:\n{}",
+                d.message,
+                number_lines(text)
+            )
+        })?
+        .to_json();
     match (field, &value) {
         (_, Value::Null) if field == "manifests" => Ok(Value::Array(Vec::new())),
         (_, Value::Null) => Ok(Value::Object(Map::new())),

@@ -128,7 +128,8 @@ fn random(
                 .and_then(|v| u64::try_from(v).ok())
                 .unwrap_or(0);
             state.set_temp("random-counter", Value::from(counter + 1));
-            seed.string(&format!("{uid}/{}", state.name()), counter, length, charset)
+            let field = state.name().rsplit('/').next().unwrap_or_default();
+            seed.string(&format!("{uid}/{field}"), counter, length, charset)
         }
     })
 }
@@ -155,37 +156,62 @@ pub fn dns_label(text: &str, max: usize) -> String {
     out
 }
 
-/// The name a template is compiled under, which also scopes its `random` values.
-fn template_name(provisioner: &Provisioner, field: &str) -> String {
-    format!("{}#{field}", provisioner.uri)
-}
-
 /// Compiles a template to report syntax errors when a provisioner file is read.
 pub(crate) fn check_syntax(
-    provisioner: &Provisioner,
+    _provisioner: &Provisioner,
     field: &str,
     template: &Template,
 ) -> Result<(), String> {
     let env = environment(Seed::default());
-    let name = template_name(provisioner, field);
-    env.template_from_named_str(&name, &template.source)
+    env.template_from_named_str(field, &template.source)
         .map(|_| ())
         .map_err(|e| describe(&e, template))
 }
 
-/// Renders one template of a provisioner.
-pub(crate) fn render(
-    env: &Environment<'_>,
-    provisioner: &Provisioner,
-    field: &str,
-    template: &Template,
-    context: &serde_json::Value,
-) -> Result<String, String> {
-    let name = template_name(provisioner, field);
-    let compiled = env
-        .template_from_named_str(&name, &template.source)
-        .map_err(|e| describe(&e, template))?;
-    compiled.render(context).map_err(|e| describe(&e, template))
+/// Renders provisioner templates, compiling each one once, on first use.
+pub(crate) struct Renderer<'p> {
+    env: Environment<'p>,
+    provisioners: Vec<*const Provisioner>,
+}
+
+impl<'p> Renderer<'p> {
+    pub fn new(seed: Seed, provisioners: &[&'p Provisioner]) -> Self {
+        Renderer {
+            env: environment(seed),
+            provisioners: provisioners
+                .iter()
+                .map(|p| *p as *const Provisioner)
+                .collect(),
+        }
+    }
+
+    /// Renders one template of `provisioner` with `context`.
+    pub fn render(
+        &mut self,
+        provisioner: &'p Provisioner,
+        field: &str,
+        template: &'p Template,
+        context: &impl serde::Serialize,
+    ) -> Result<String, String> {
+        // Named `<index>/<field>`: unique in this environment, and `random` scopes its values
+        // by the field (after the `/`), not by which provisioner handles the resource.
+        let index = self
+            .provisioners
+            .iter()
+            .position(|p| std::ptr::eq(*p, provisioner))
+            .unwrap_or(usize::MAX);
+        let name = format!("{index}/{field}");
+        if self.env.get_template(&name).is_err() {
+            self.env
+                .add_template_owned(name.clone(), template.source.as_str())
+                .map_err(|e| describe(&e, template))?;
+        }
+        let compiled = self
+            .env
+            .get_template(&name)
+            .map_err(|e| describe(&e, template))?;
+        compiled.render(context).map_err(|e| describe(&e, template))
+    }
 }
 
 /// An error message with the provisioner file line it happened on.

@@ -319,8 +319,11 @@ fn clash(
 
 /// The JSON-pointer-ish path of the first string holding a secret marker.
 fn find_secret(value: &Value, path: &str) -> Option<String> {
+    if !holds_secret(value) {
+        return None;
+    }
     match value {
-        Value::String(s) => secrets::contains_secret(s).then(|| path.to_owned()),
+        Value::String(_) => Some(path.to_owned()),
         Value::Array(items) => items
             .iter()
             .enumerate()
@@ -329,6 +332,15 @@ fn find_secret(value: &Value, path: &str) -> Option<String> {
             .iter()
             .find_map(|(k, v)| find_secret(v, &format!("{path}/{k}"))),
         _ => None,
+    }
+}
+
+fn holds_secret(value: &Value) -> bool {
+    match value {
+        Value::String(s) => secrets::contains_secret(s),
+        Value::Array(items) => items.iter().any(holds_secret),
+        Value::Object(map) => map.values().any(holds_secret),
+        _ => false,
     }
 }
 

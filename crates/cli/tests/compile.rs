@@ -1,0 +1,186 @@
+//! `score compile --target kubernetes` end to end: the real binary on the shared corpus's
+//! sample sets and on our fixtures. The sample outputs are insta snapshots in
+//! `testdata/snapshots/kubernetes/`, to be read as a cluster operator would.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+fn examples() -> PathBuf {
+    root().join("../shared/corpus/valid/examples")
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn score(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_score"));
+    command
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("SCORE_SEED");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let output = command.args(args).output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+fn compile(extra: &[&str]) -> Run {
+    let mut args = vec!["compile", "--target", "kubernetes"];
+    args.extend_from_slice(extra);
+    score(&args, &[])
+}
+
+fn settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("testdata/snapshots/kubernetes"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn online_boutique() {
+    let dir = examples().join("samples/onlineboutique");
+    let run = compile(&[path(&dir)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    settings().bind(|| insta::assert_snapshot!("onlineboutique", run.stdout));
+}
+
+#[test]
+fn aks_store_with_the_community_provisioners() {
+    let dir = examples().join("samples/aks-store-demo");
+    let run = compile(&[
+        "--provisioners",
+        "testdata/provisioners/community.provisioners.yaml",
+        path(&dir),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    settings().bind(|| insta::assert_snapshot!("aks-store-demo", run.stdout));
+
+    // Without them, `llm-model` is unknown, and the error says how to add it.
+    let run = compile(&[path(&dir)]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr
+            .contains("no provisioner supports resources of type `llm-model`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--provisioners FILE"), "{}", run.stderr);
+}
+
+#[test]
+fn output_is_byte_identical_across_runs_and_path_orders() {
+    let shop = examples().join("samples/onlineboutique");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&shop)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    let forward: Vec<&str> = dirs.iter().map(|d| path(d)).collect();
+    let backward: Vec<&str> = forward.iter().rev().copied().collect();
+    let a = compile(&forward).stdout;
+    let b = compile(&backward).stdout;
+    let c = compile(&[path(&shop)]).stdout;
+    assert!(a.contains("kind: Deployment"));
+    assert_eq!(a, b);
+    assert_eq!(a, c);
+}
+
+#[test]
+fn the_seed_comes_from_the_flag_or_the_environment() {
+    let dir = examples().join("resources/postgres");
+    let default = compile(&[path(&dir)]).stdout;
+    let flag = compile(&["--seed", "s3cret", path(&dir)]).stdout;
+    let env = score(
+        &["compile", "--target", "kubernetes", path(&dir)],
+        &[("SCORE_SEED", "s3cret")],
+    )
+    .stdout;
+    assert_ne!(default, flag);
+    assert_eq!(flag, env);
+}
+
+#[test]
+fn output_files_are_written_whole_or_not_at_all() {
+    let dir = std::env::temp_dir().join(format!("score-compile-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = dir.join("manifests.yaml");
+    std::fs::write(&target, "previous content\n").unwrap();
+
+    // A failing compile leaves the previous file alone.
+    let run = compile(&[
+        "-o",
+        path(&target),
+        "testdata/compile/unsupported-type.yaml",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("nothing was written"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "previous content\n"
+    );
+
+    let run = compile(&["-o", path(&target), "testdata/valid/score.yaml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(written.starts_with("---\napiVersion:"), "{written}");
+    // No temporary file is left beside it.
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn errors_show_where_and_how_to_fix() {
+    let run = compile(&["testdata/compile/unsupported-type.yaml"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.is_empty());
+    settings().bind(|| insta::assert_snapshot!("unsupported-type-error", run.stderr));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(compile(&["testdata/does-not-exist"]).code, 2);
+    assert_eq!(
+        compile(&["--namespace", "Not_Valid", "testdata/valid"]).code,
+        2
+    );
+    assert_eq!(
+        score(&["compile", "--target", "nomad", "testdata/valid"], &[]).code,
+        2
+    );
+}
+
+#[test]
+fn image_flag_fills_image_dot() {
+    let file = root().join("../shared/corpus/valid/tricky/image-dot.yaml");
+    let run = compile(&[path(&file)]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("--image"), "{}", run.stderr);
+    let run = compile(&["--image", "ghcr.io/acme/web:2.0", path(&file)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("image: ghcr.io/acme/web:2.0"));
+}
