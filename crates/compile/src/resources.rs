@@ -85,7 +85,7 @@ impl ResourceGraph {
                         diagnostics.extend(conflicts(
                             &uid,
                             (workload, name, resource),
-                            (&workloads[first.workload], &first.name, first_resource),
+                            (workloads[first.workload], &first.name, first_resource),
                         ));
                         nodes[i].declarations.push(declaration.clone());
                         i

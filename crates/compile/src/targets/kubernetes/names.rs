@@ -45,7 +45,7 @@ pub fn is_env_name(s: &str) -> bool {
 }
 
 /// The kind a workload asks for with `k8s.score.dev/kind`.
-pub fn kind(workload: &Workload) -> Result<Kind, Diagnostic> {
+pub fn kind(workload: &Workload) -> Result<Kind, Box<Diagnostic>> {
     let Some(value) = workload.metadata.annotations.get(KIND_ANNOTATION) else {
         return Ok(Kind::Deployment);
     };
@@ -57,7 +57,7 @@ pub fn kind(workload: &Workload) -> Result<Kind, Diagnostic> {
                 "/metadata/annotations/{}",
                 score_spec::node::escape_pointer_token(KIND_ANNOTATION)
             );
-            Err(Diagnostic::error(
+            Err(Box::new(Diagnostic::error(
                 "score::kubernetes::kind",
                 format!(
                     "`{KIND_ANNOTATION}: {other}` is not a workload kind this compiler produces"
@@ -65,7 +65,7 @@ pub fn kind(workload: &Workload) -> Result<Kind, Diagnostic> {
             )
             .at(pointer, value.span)
             .with_help("use `Deployment` (the default) or `StatefulSet`")
-            .with_source(&workload.source))
+            .with_source(&workload.source)))
         }
     }
 }
@@ -73,7 +73,7 @@ pub fn kind(workload: &Workload) -> Result<Kind, Diagnostic> {
 /// The name of the workload's Service: the `k8s.score.dev/service-name` annotation, or the
 /// workload name, prefixed with `svc-` when it starts with a digit (a Service name must start
 /// with a letter).
-pub fn service_name(workload: &Workload) -> Result<String, Diagnostic> {
+pub fn service_name(workload: &Workload) -> Result<String, Box<Diagnostic>> {
     if let Some(value) = workload.metadata.annotations.get(SERVICE_NAME_ANNOTATION) {
         if is_dns1035_label(value) {
             return Ok(value.value.clone());
@@ -82,13 +82,13 @@ pub fn service_name(workload: &Workload) -> Result<String, Diagnostic> {
             "/metadata/annotations/{}",
             score_spec::node::escape_pointer_token(SERVICE_NAME_ANNOTATION)
         );
-        return Err(Diagnostic::error(
+        return Err(Box::new(Diagnostic::error(
             "score::kubernetes::name",
             format!("`{}` cannot name a Service", value.value),
         )
         .at(pointer, value.span)
         .with_help("a Service name is at most 63 lower-case letters, digits and `-`, starting with a letter and not ending with `-`")
-        .with_source(&workload.source));
+        .with_source(&workload.source)));
     }
     let name = workload.name();
     if is_dns1035_label(name) {
@@ -98,13 +98,13 @@ pub fn service_name(workload: &Workload) -> Result<String, Diagnostic> {
     if is_dns1035_label(&prefixed) {
         return Ok(prefixed);
     }
-    Err(Diagnostic::error(
+    Err(Box::new(Diagnostic::error(
         "score::kubernetes::name",
         format!("workload name `{name}` cannot name a Service: it starts with a digit, and `svc-{name}` is longer than 63 characters"),
     )
     .at("/metadata/name", workload.metadata.name.span)
     .with_help(format!("set the annotation `{SERVICE_NAME_ANNOTATION}` to a name that starts with a letter"))
-    .with_source(&workload.source))
+    .with_source(&workload.source)))
 }
 
 /// The name of a Service port: the Score name lower-cased (Service port names are DNS labels).
