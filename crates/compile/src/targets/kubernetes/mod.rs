@@ -103,7 +103,9 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
     let mut kinds = Vec::with_capacity(workloads.len());
     for w in &workloads {
         let kind = names::kind(w).map_err(|d| diagnostics.push(*d)).ok();
-        let service = names::service_name(w).map_err(|d| diagnostics.push(*d)).ok();
+        let service = names::service_name(w)
+            .map_err(|d| diagnostics.push(*d))
+            .ok();
         // Each port by its name and, unless a name takes it, by its number.
         let mut ports = Map::new();
         for (name, p) in w.service.iter().flat_map(|s| &s.ports) {

@@ -57,15 +57,17 @@ pub fn kind(workload: &Workload) -> Result<Kind, Box<Diagnostic>> {
                 "/metadata/annotations/{}",
                 score_spec::node::escape_pointer_token(KIND_ANNOTATION)
             );
-            Err(Box::new(Diagnostic::error(
-                "score::kubernetes::kind",
-                format!(
-                    "`{KIND_ANNOTATION}: {other}` is not a workload kind this compiler produces"
-                ),
-            )
-            .at(pointer, value.span)
-            .with_help("use `Deployment` (the default) or `StatefulSet`")
-            .with_source(&workload.source)))
+            Err(Box::new(
+                Diagnostic::error(
+                    "score::kubernetes::kind",
+                    format!(
+                        "`{KIND_ANNOTATION}: {other}` is not a workload kind this compiler produces"
+                    ),
+                )
+                .at(pointer, value.span)
+                .with_help("use `Deployment` (the default) or `StatefulSet`")
+                .with_source(&workload.source),
+            ))
         }
     }
 }
