@@ -169,13 +169,18 @@ pub fn provision(
         let mut produced = Value::Object(Map::new());
         let fail = |field: &str, message: String| {
             let (pointer, span) = at("");
-            Diagnostic::error(
-                "score::provisioner::failed",
-                format!("provisioning resource `{}` ({}) failed in the `{field}` template of `{}`: {message}", first.name, node.uid, provisioner.uri),
-            )
-            .at(pointer, span)
-            .with_help(format!("the provisioner is defined at {}", provisioner.location()))
-            .with_source(&workload.source)
+            let message = match templates::deliberate(&message) {
+                Some(words) => format!("resource `{}` ({}): {words}", first.name, node.r#type),
+                None => format!(
+                    "provisioning resource `{}` ({}) failed in the `{field}` template of `{}`: {message}",
+                    first.name, node.uid, provisioner.uri
+                ),
+            };
+            Diagnostic::error("score::provisioner::failed", message)
+                .at(pointer, span)
+                .with_label(format!("provisioned by {}", provisioner.uri))
+                .with_help(format!("the provisioner is defined at {}", provisioner.location()))
+                .with_source(&workload.source)
         };
         let mut failed = false;
         for (field, template) in provisioner.templates() {

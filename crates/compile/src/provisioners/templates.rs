@@ -50,6 +50,11 @@ use crate::seed::{Charset, Seed, sha256_hex};
 /// Marks an error raised by `fail(…)`, whose message is shown as is.
 const FAIL_MARK: &str = "\u{1}fail\u{1}";
 
+/// The message of an error a template raised on purpose with `fail(…)`.
+pub(crate) fn deliberate(message: &str) -> Option<&str> {
+    message.strip_prefix(FAIL_MARK)
+}
+
 /// The largest amount of work one template render may do (loop iterations, calls); protects
 /// against runaway user templates.
 const FUEL: u64 = 1_000_000;
@@ -217,8 +222,9 @@ impl<'p> Renderer<'p> {
 /// An error message with the provisioner file line it happened on.
 fn describe(error: &Error, template: &Template) -> String {
     let detail = error.detail().unwrap_or_default();
-    if let Some(message) = detail.strip_prefix(FAIL_MARK) {
-        return message.to_owned();
+    if detail.starts_with(FAIL_MARK) {
+        // Kept marked, so the caller can present it as the provisioner's own words.
+        return detail.to_owned();
     }
     let mut out = if detail.is_empty() {
         error.kind().to_string()
