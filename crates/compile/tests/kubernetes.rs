@@ -676,7 +676,9 @@ fn provisioner_files_report_problems_with_locations() {
     .unwrap_err();
     let first = d.iter().next().unwrap();
     assert_eq!(first.code, "score::provisioner::invalid");
-    assert_eq!(first.span.unwrap().line, 1);
+    assert_eq!(first.message, "unknown provisioner field `outptus`");
+    assert_eq!(first.span.unwrap().line, 3);
+    assert_eq!(first.help.as_deref(), Some("did you mean `outputs`?"));
     let d = parse_provisioners(
         "- uri: template://x\n  type: redis\n  outputs: |\n    host: {{ name\n",
         "p.yaml",
@@ -763,14 +765,26 @@ fn image_dot_needs_an_image_and_namespace_lands_everywhere() {
 #[test]
 fn hostile_or_broken_provisioner_templates_fail_cleanly() {
     let cases = [
-        ("outputs", "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}", "fuel"),
-        ("outputs", "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}", "recursion"),
+        (
+            "outputs",
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+            "fuel",
+        ),
+        (
+            "outputs",
+            "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
+            "recursion",
+        ),
         ("outputs", "host: [unclosed", "not valid YAML"),
         ("outputs", "- a list", "mapping"),
         ("outputs", "password: {{ random(0) }}", "length"),
         ("outputs", "host: {{ params.nope.deeper }}", "undefined"),
         ("manifests", "kind: Secret", "list of manifests"),
-        ("manifests", "- apiVersion: v1\n  metadata: {name: x}", "`kind`"),
+        (
+            "manifests",
+            "- apiVersion: v1\n  metadata: {name: x}",
+            "`kind`",
+        ),
         (
             "outputs",
             "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]",
@@ -779,14 +793,27 @@ fn hostile_or_broken_provisioner_templates_fail_cleanly() {
     ];
     let w = [workload("web.yaml", WEB_WITH_DB)];
     for (field, template, expected) in cases {
-        let indented = template.lines().map(|l| format!("    {l}\n")).collect::<String>();
+        let indented = template
+            .lines()
+            .map(|l| format!("    {l}\n"))
+            .collect::<String>();
         let file = format!("- uri: template://hostile\n  type: postgres\n  {field}: |\n{indented}");
         let provisioners = parse_provisioners(&file, "hostile.yaml").unwrap();
-        let d = kubernetes::compile(&w, &Options { provisioners, ..Options::default() }).unwrap_err();
+        let d = kubernetes::compile(
+            &w,
+            &Options {
+                provisioners,
+                ..Options::default()
+            },
+        )
+        .unwrap_err();
         let first = d.iter().next().unwrap();
         assert_eq!(first.code, "score::provisioner::failed", "{template}");
         assert!(
-            first.message.to_lowercase().contains(&expected.to_lowercase()),
+            first
+                .message
+                .to_lowercase()
+                .contains(&expected.to_lowercase()),
             "{template}: {}",
             first.message
         );

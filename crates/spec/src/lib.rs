@@ -50,7 +50,7 @@ mod yaml;
 pub use diagnostics::{Diagnostic, Diagnostics, Label, Severity};
 pub use model::{Spanned, Workload};
 pub use node::Node;
-pub use schema::SCORE_V1B1_SCHEMA;
+pub use schema::{SCORE_V1B1_SCHEMA, did_you_mean};
 pub use source::{SourceFile, Span};
 pub use yaml::Limits;
 

@@ -672,7 +672,8 @@ pub(crate) fn join_quoted(items: &[String], conjunction: &str) -> String {
 }
 
 /// The closest allowed name, if it is close enough to be a likely typo.
-pub(crate) fn did_you_mean<'a>(name: &str, candidates: &'a [String]) -> Option<&'a str> {
+/// The candidate closest to `name` (Jaro–Winkler ≥ 0.85), for "did you mean" hints.
+pub fn did_you_mean<'a>(name: &str, candidates: &'a [String]) -> Option<&'a str> {
     candidates
         .iter()
         .map(|c| {

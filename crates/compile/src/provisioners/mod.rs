@@ -224,20 +224,56 @@ fn schema_errors(
     if validator.is_valid(json) {
         return Vec::new();
     }
-    validator
-        .iter_errors(json)
-        .map(|error| {
-            let pointer = error.instance_path().as_str().to_owned();
-            let span = document
-                .locate(&pointer)
-                .map_or(document.span, |l| l.primary_span());
-            Diagnostic::error(
-                "score::provisioner::invalid",
+    const FIELDS: [&str; 12] = [
+        "uri",
+        "type",
+        "class",
+        "id",
+        "description",
+        "supported_params",
+        "expected_outputs",
+        "init",
+        "state",
+        "shared",
+        "outputs",
+        "manifests",
+    ];
+    let mut out = Vec::new();
+    for error in validator.iter_errors(json) {
+        let pointer = error.instance_path().as_str().to_owned();
+        let located = document.locate(&pointer);
+        let span = located.map_or(document.span, |l| l.primary_span());
+        let diagnostic = |message: String, span: Span, help: String| {
+            Diagnostic::error("score::provisioner::invalid", message)
+                .at(pointer.clone(), span)
+                .with_help(help)
+                .with_source(source)
+        };
+        match error.kind() {
+            jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                let fields: Vec<String> = FIELDS.iter().map(|f| (*f).to_owned()).collect();
+                for key in unexpected {
+                    let key_span = located
+                        .and_then(|l| l.node.entry(key))
+                        .map_or(span, |e| e.key_span);
+                    let help = match score_spec::did_you_mean(key, &fields) {
+                        Some(guess) => format!("did you mean `{guess}`?"),
+                        None => format!("the fields of a provisioner are: {}", FIELDS.join(", ")),
+                    };
+                    out.push(diagnostic(format!("unknown provisioner field `{key}`"), key_span, help));
+                }
+            }
+            _ if pointer.ends_with("/uri") => out.push(diagnostic(
+                format!("invalid provisioner uri: {error}"),
+                span,
+                "write `uri: template://<a name of your choice>`; only template provisioners exist (no `cmd://`)".into(),
+            )),
+            _ => out.push(diagnostic(
                 format!("invalid provisioner file: {error}"),
-            )
-            .at(pointer, span)
-            .with_help("a provisioner file is a YAML list of entries with at least `uri: template://…` and `type`; see schemas/provisioners.json")
-            .with_source(source)
-        })
-        .collect()
+                span,
+                "a provisioner file is a YAML list of entries with at least `uri: template://…` and `type`; see schemas/provisioners.json".into(),
+            )),
+        }
+    }
+    out
 }

@@ -179,7 +179,10 @@ pub fn provision(
             Diagnostic::error("score::provisioner::failed", message)
                 .at(pointer, span)
                 .with_label(format!("provisioned by {}", provisioner.uri))
-                .with_help(format!("the provisioner is defined at {}", provisioner.location()))
+                .with_help(format!(
+                    "the provisioner is defined at {}",
+                    provisioner.location()
+                ))
                 .with_source(&workload.source)
         };
         let mut failed = false;
