@@ -819,3 +819,90 @@ fn hostile_or_broken_provisioner_templates_fail_cleanly() {
         );
     }
 }
+
+#[test]
+fn volumes_come_from_resource_outputs() {
+    let text = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  web:
+    image: nginx
+    volumes:
+      /data:
+        source: ${resources.scratch}
+        path: web
+  sidecar:
+    image: busybox
+    volumes:
+      /shared:
+        source: ${resources.scratch}
+        readOnly: true
+resources:
+  scratch:
+    type: volume
+";
+    let out = ok(&[workload("web.yaml", text)]);
+    let pod = &object(&out, "Deployment", "web")["spec"]["template"]["spec"];
+    // Both containers mount the same pod volume: that is how they share it.
+    assert_eq!(pod["volumes"].as_array().unwrap().len(), 1);
+    assert_eq!(pod["volumes"][0]["name"], "vol-scratch");
+    assert!(pod["volumes"][0]["emptyDir"].is_object());
+    assert_eq!(pod["containers"][0]["volumeMounts"][0]["subPath"], "web");
+    assert_eq!(pod["containers"][1]["volumeMounts"][0]["readOnly"], true);
+
+    // A claimSpec needs a StatefulSet: an error on a Deployment, a claim template on one.
+    let provisioners = || {
+        parse_provisioners(
+            "- uri: template://acme/disk\n  type: volume\n  outputs: |\n    claimSpec:\n      accessModes: [ReadWriteOnce]\n      resources: {requests: {storage: 5Gi}}\n",
+            "acme.yaml",
+        )
+        .unwrap()
+    };
+    let w = [workload("web.yaml", text)];
+    let d = kubernetes::compile(
+        &w,
+        &Options {
+            provisioners: provisioners(),
+            ..Options::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        d.iter().next().unwrap().code,
+        "score::kubernetes::claim-on-deployment"
+    );
+    let stateful = text.replace(
+        "  name: web\n",
+        "  name: web\n  annotations:\n    k8s.score.dev/kind: StatefulSet\n",
+    );
+    let w = [workload("web.yaml", &stateful)];
+    let out = kubernetes::compile(
+        &w,
+        &Options {
+            provisioners: provisioners(),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let set = object(&out, "StatefulSet", "web");
+    assert_eq!(
+        set["spec"]["volumeClaimTemplates"][0]["metadata"]["name"],
+        "vol-scratch"
+    );
+    assert_eq!(
+        set["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"],
+        "5Gi"
+    );
+    assert!(set["spec"]["template"]["spec"].get("volumes").is_none());
+
+    let bad = text.replace(
+        "source: ${resources.scratch}\n        path: web",
+        "source: my-pvc",
+    );
+    let d = err(&[workload("web.yaml", &bad)]);
+    let first = d.iter().next().unwrap();
+    assert_eq!(first.code, "score::volume::source");
+    assert_eq!(first.span.unwrap().line, 9);
+}

@@ -624,7 +624,14 @@ impl Convert<'_> {
                 }
             };
             let outputs = self.scope_outputs(&resource).cloned().unwrap_or_default();
-            let pod_volume = format!("vol-{}", dns_label(&resource, 59));
+            // Resource names may hold `_` and capitals; a cleaned name gets a hash so that two
+            // resources never share a pod volume name.
+            let label = dns_label(&resource, 52);
+            let pod_volume = if label == resource {
+                format!("vol-{label}")
+            } else {
+                format!("vol-{label}-{}", &sha256_hex(&resource)[..6])
+            };
             let source = outputs.get("source").and_then(Value::as_object);
             let claim = outputs.get("claimSpec").and_then(Value::as_object);
             match (source, claim) {
