@@ -5,13 +5,24 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use score_compile::targets::compose;
 use score_compile::{Seed, kubernetes};
 use score_spec::{Diagnostic, Diagnostics};
 
 use crate::{inputs, report};
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Kubernetes,
+    Compose,
+}
+
 pub struct Request {
+    pub target: Target,
     pub output: Option<PathBuf>,
+    pub project: Option<String>,
+    pub publish: Vec<String>,
+    pub env_file: Option<PathBuf>,
     pub namespace: Option<String>,
     pub provisioners: Vec<PathBuf>,
     pub image: Option<String>,
@@ -19,7 +30,43 @@ pub struct Request {
     pub paths: Vec<PathBuf>,
 }
 
-pub fn kubernetes(request: Request) -> ExitCode {
+pub fn run(request: Request) -> ExitCode {
+    let usage = |message: String| {
+        eprintln!("error: {message}");
+        ExitCode::from(2)
+    };
+    match request.target {
+        Target::Kubernetes => {
+            for (given, flag) in [
+                (request.project.is_some(), "--project"),
+                (!request.publish.is_empty(), "--publish"),
+                (request.env_file.is_some(), "--env-file"),
+            ] {
+                if given {
+                    return usage(format!("{flag} is for `--target compose`"));
+                }
+            }
+        }
+        Target::Compose => {
+            if request.namespace.is_some() {
+                return usage("--namespace is for `--target kubernetes`".into());
+            }
+        }
+    }
+    if let Some(project) = &request.project
+        && !is_project_name(project)
+    {
+        return usage(format!(
+            "`{project}` cannot name a Compose project: use lower-case letters, digits, `-` and `_`, starting with a letter or digit"
+        ));
+    }
+    let mut publish = Vec::new();
+    for p in &request.publish {
+        match p.parse::<compose::Publish>() {
+            Ok(p) => publish.push(p),
+            Err(message) => return usage(format!("--publish: {message}")),
+        }
+    }
     if let Some(ns) = &request.namespace
         && !is_dns_label(ns)
     {
@@ -67,30 +114,53 @@ pub fn kubernetes(request: Request) -> ExitCode {
 
     let seed = request.seed.map(Seed::new).unwrap_or_default();
     let read_source = |score_file: &str, path: &str| read_relative(Path::new(score_file), path);
-    let options = kubernetes::Options {
-        namespace: request.namespace,
-        image: request.image,
-        seed,
-        provisioners,
-        files: &read_source,
+    let compiled = match request.target {
+        Target::Kubernetes => kubernetes::compile(
+            &workloads,
+            &kubernetes::Options {
+                namespace: request.namespace,
+                image: request.image,
+                seed,
+                provisioners,
+                files: &read_source,
+            },
+        )
+        .map(|out| (out.to_yaml(), None, out.warnings)),
+        Target::Compose => compose::compile(
+            &workloads,
+            &compose::Options {
+                project: request.project,
+                image: request.image,
+                seed,
+                provisioners,
+                files: &read_source,
+                publish,
+            },
+        )
+        .map(|out| (out.to_yaml(), Some(out.env_file()), out.warnings)),
     };
-    let output = match kubernetes::compile(&workloads, &options) {
-        Ok(output) => output,
+    let (text, env_file, warnings) = match compiled {
+        Ok(compiled) => compiled,
         Err(diagnostics) => {
             problems.extend(diagnostics);
             report::compile_problems(&problems);
             return ExitCode::from(1);
         }
     };
-    problems.extend(output.warnings.iter().cloned());
+    problems.extend(warnings.iter().cloned());
     if !problems.is_empty() {
         report::compile_problems(&problems);
     }
-    let yaml = output.to_yaml();
+    if let (Some(path), Some(content)) = (&request.env_file, &env_file)
+        && let Err(e) = write_atomically(path, content.as_bytes())
+    {
+        eprintln!("error: cannot write `{}`: {e}", path.display());
+        return ExitCode::from(1);
+    }
     match request.output.as_deref() {
-        None => print_stdout(&yaml),
-        Some(path) if path == Path::new("-") => print_stdout(&yaml),
-        Some(path) => match write_atomically(path, yaml.as_bytes()) {
+        None => print_stdout(&text),
+        Some(path) if path == Path::new("-") => print_stdout(&text),
+        Some(path) => match write_atomically(path, text.as_bytes()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: cannot write `{}`: {e}", path.display());
@@ -162,6 +232,12 @@ fn read_relative(score_file: &Path, path: &str) -> Result<Vec<u8>, String> {
         return Err("it is a directory".into());
     }
     std::fs::read(&canonical).map_err(reason)
+}
+
+fn is_project_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 fn is_dns_label(s: &str) -> bool {

@@ -33,7 +33,7 @@ enum Command {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<std::path::PathBuf>,
     },
-    /// Compile Score files into Kubernetes manifests.
+    /// Compile Score files into Kubernetes manifests or a Docker Compose file.
     ///
     /// All workloads given are compiled together: resources with the same `id` are shared,
     /// and workloads can refer to each other (`type: service`). Every resource is provisioned
@@ -47,9 +47,19 @@ enum Command {
         /// Where to write the output; `-` or nothing for stdout. Written atomically.
         #[arg(short, long, value_name = "FILE")]
         output: Option<std::path::PathBuf>,
-        /// Put every object in this namespace.
+        /// Kubernetes: put every object in this namespace.
         #[arg(short, long, value_name = "NS")]
         namespace: Option<String>,
+        /// Compose: the project name (`name:` in the file).
+        #[arg(short, long, value_name = "NAME")]
+        project: Option<String>,
+        /// Compose: publish a workload's container port on the host (repeatable).
+        #[arg(long, value_name = "HOST_PORT:WORKLOAD:PORT")]
+        publish: Vec<String>,
+        /// Compose: write the environment variables the file expects (from `environment`
+        /// resources) to FILE, as `KEY=` lines, sorted.
+        #[arg(long, value_name = "FILE")]
+        env_file: Option<std::path::PathBuf>,
         /// A provisioner file, consulted before the built-in provisioners (repeatable; the
         /// first matching entry wins).
         #[arg(long = "provisioners", value_name = "FILE")]
@@ -72,6 +82,8 @@ enum Command {
 enum Target {
     /// Kubernetes manifests (multi-document YAML).
     Kubernetes,
+    /// One Docker Compose file.
+    Compose,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -85,15 +97,25 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate { format, paths } => validate(format, &paths),
         Command::Compile {
-            target: Target::Kubernetes,
+            target,
             output,
             namespace,
+            project,
+            publish,
+            env_file,
             provisioners,
             image,
             seed,
             paths,
-        } => compile::kubernetes(compile::Request {
+        } => compile::run(compile::Request {
+            target: match target {
+                Target::Kubernetes => compile::Target::Kubernetes,
+                Target::Compose => compile::Target::Compose,
+            },
             output,
+            project,
+            publish,
+            env_file,
             namespace,
             provisioners,
             image,

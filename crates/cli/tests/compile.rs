@@ -184,3 +184,111 @@ fn image_flag_fills_image_dot() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("image: ghcr.io/acme/web:2.0"));
 }
+
+#[test]
+fn online_boutique_to_compose() {
+    let dir = examples().join("samples/onlineboutique");
+    let run = score(
+        &[
+            "compile",
+            "--target",
+            "compose",
+            "--project",
+            "shop",
+            path(&dir),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Every placeholder is resolved.
+    assert!(!run.stdout.contains("${resources"), "{}", run.stdout);
+    compose_settings().bind(|| insta::assert_snapshot!("onlineboutique", run.stdout));
+}
+
+#[test]
+fn aks_store_to_compose_with_the_community_provisioners() {
+    let dir = examples().join("samples/aks-store-demo");
+    let run = score(
+        &[
+            "compile",
+            "--target",
+            "compose",
+            "--provisioners",
+            "testdata/provisioners/community-compose.provisioners.yaml",
+            path(&dir),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("${resources"), "{}", run.stdout);
+    compose_settings().bind(|| insta::assert_snapshot!("aks-store-demo", run.stdout));
+}
+
+#[test]
+fn compose_env_file_and_flags() {
+    let dir = std::env::temp_dir().join(format!("score-compose-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let score_file = dir.join("score.yaml");
+    std::fs::write(
+        &score_file,
+        "apiVersion: score.dev/v1b1\nmetadata:\n  name: app\ncontainers:\n  app:\n    image: x\n    variables:\n      B: ${resources.env.ZETA}\n      A: ${resources.env.ALPHA}-${resources.env.ZETA}\nresources:\n  env:\n    type: environment\n",
+    )
+    .unwrap();
+    let env_file = dir.join(".env");
+    let run = score(
+        &[
+            "compile",
+            "--target",
+            "compose",
+            "--env-file",
+            path(&env_file),
+            path(&score_file),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&env_file).unwrap(),
+        "ALPHA=\nZETA=\n"
+    );
+    assert!(run.stdout.contains("A: ${ALPHA}-${ZETA}"), "{}", run.stdout);
+    // Flags of the other target are usage errors.
+    assert_eq!(compile(&["--project", "p", path(&score_file)]).code, 2);
+    let run = score(
+        &[
+            "compile",
+            "--target",
+            "compose",
+            "--namespace",
+            "n",
+            path(&score_file),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 2);
+    let run = score(
+        &[
+            "compile",
+            "--target",
+            "compose",
+            "--publish",
+            "80:app",
+            path(&score_file),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("HOST_PORT:WORKLOAD:PORT"),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn compose_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("testdata/snapshots/compose"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}

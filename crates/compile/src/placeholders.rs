@@ -22,6 +22,51 @@ pub struct Scope<'a> {
     pub workload: &'a Workload,
     /// The outputs of a resource by its name in this workload (`None`: not provisioned).
     pub outputs: &'a dyn Fn(&str) -> Option<&'a Value>,
+    /// Whether a resource name stands for an `environment` resource, whose keys are variables
+    /// of the environment the output runs in (Compose interpolation), not outputs.
+    pub environment: Option<&'a dyn Fn(&str) -> bool>,
+}
+
+/// Marks `${resources.ENV.KEY}` of an `environment` resource inside a substituted string.
+const ENV_OPEN: char = '\u{F0003}';
+const ENV_CLOSE: char = '\u{F0004}';
+
+/// The marker standing for environment variable `key`.
+pub fn environment_marker(key: &str) -> String {
+    format!("{ENV_OPEN}{key}{ENV_CLOSE}")
+}
+
+/// A piece of a substituted string: text, or a variable of the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvPiece {
+    Text(String),
+    Variable(String),
+}
+
+/// Splits a substituted string at environment markers.
+pub fn split_environment(text: &str) -> Vec<EnvPiece> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(ENV_OPEN) {
+        let after = &rest[start + ENV_OPEN.len_utf8()..];
+        let Some(end) = after.find(ENV_CLOSE) else {
+            break;
+        };
+        if start > 0 {
+            out.push(EnvPiece::Text(rest[..start].to_owned()));
+        }
+        out.push(EnvPiece::Variable(after[..end].to_owned()));
+        rest = &after[end + ENV_CLOSE.len_utf8()..];
+    }
+    if !rest.is_empty() {
+        out.push(EnvPiece::Text(rest.to_owned()));
+    }
+    out
+}
+
+/// True when `text` holds an environment marker.
+pub fn contains_environment(text: &str) -> bool {
+    text.contains(ENV_OPEN)
 }
 
 impl Scope<'_> {
@@ -64,6 +109,17 @@ impl Scope<'_> {
             }
             "resources" => {
                 let name = p.keys.get(1).map_or("", String::as_str);
+                if let Some(is_environment) = self.environment
+                    && is_environment(name)
+                {
+                    return match &p.keys[2..] {
+                        [key] => Ok(environment_marker(key)),
+                        _ => Err(Unresolved {
+                            message: format!("`${{{written}}}`: an environment resource needs exactly one key, the variable name"),
+                            help: Some(format!("write `${{resources.{name}.VARIABLE}}`")),
+                        }),
+                    };
+                }
                 let outputs = (self.outputs)(name).ok_or_else(|| Unresolved {
                     message: format!("`${{{written}}}`: no resource `{name}` in this workload"),
                     help: None,
@@ -156,6 +212,7 @@ mod tests {
         let scope = Scope {
             workload: &w,
             outputs: &lookup,
+            environment: None,
         };
         let s = |t: &str| scope.substitute(t);
         assert_eq!(

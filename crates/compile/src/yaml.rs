@@ -1,18 +1,21 @@
 //! Writing manifests as YAML: serde-saphyr's emitter (which quotes every string a YAML 1.1
 //! reader would take for a boolean, number, null or date), with keys in the order people
 //! write Kubernetes objects: `apiVersion`, `kind`, `metadata`, then `name`, `namespace`,
-//! `image`, `command`, `args` where present, then the rest alphabetically.
+//! `image`, `entrypoint`, `command`, `args` where present, then the rest alphabetically.
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
 
-const FIRST_KEYS: [&str; 6] = [
+const FIRST_KEYS: [&str; 9] = [
     "apiVersion",
     "kind",
     "metadata",
     "name",
     "namespace",
     "image",
+    "entrypoint",
+    "command",
+    "args",
 ];
 
 /// A JSON value serialized with the conventional key order.

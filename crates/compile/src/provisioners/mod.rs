@@ -22,8 +22,12 @@
 //!       ...
 //! ```
 //!
-//! Templates render in the order `init`, `state`, `shared`, `outputs`, `manifests`; each sees
-//! the results of the ones before. The context every template gets is documented in
+//! Templates render in the order `init`, `state`, `shared`, `outputs`, then what the target
+//! uses: `manifests` (Kubernetes: a YAML list of objects), or `services`, `volumes`,
+//! `networks`, `configs` (Compose: each a YAML mapping of name → definition, added to the
+//! Compose file's top-level sections; a later definition of a name replaces an earlier one, so
+//! shared infrastructure can be re-rendered with everything accumulated in `shared`). Each
+//! template sees the results of the ones before. The context every template gets is documented in
 //! [`templates`]. Matching: the first provisioner whose `type` equals the resource's and
 //! whose `class` and `id`, when set, equal the resource's, wins. User files come before the
 //! built-ins, so a user entry overrides a built-in one.
@@ -60,6 +64,11 @@ pub struct Provisioner {
     pub shared: Option<Template>,
     pub outputs: Option<Template>,
     pub manifests: Option<Template>,
+    /// Compose target: services, volumes, networks and configs to add to the Compose file.
+    pub services: Option<Template>,
+    pub volumes: Option<Template>,
+    pub networks: Option<Template>,
+    pub configs: Option<Template>,
     /// The file the entry was read from and where, for messages.
     pub file: String,
     pub span: Span,
@@ -101,6 +110,10 @@ struct Entry {
     shared: Option<String>,
     outputs: Option<String>,
     manifests: Option<String>,
+    services: Option<String>,
+    volumes: Option<String>,
+    networks: Option<String>,
+    configs: Option<String>,
 }
 
 /// Reads a provisioner file: YAML, checked against [`PROVISIONERS_SCHEMA`], every template
@@ -134,6 +147,10 @@ pub fn parse_provisioners(text: &str, origin: &str) -> Result<Vec<Provisioner>, 
             shared: template("shared", entry.shared),
             outputs: template("outputs", entry.outputs),
             manifests: template("manifests", entry.manifests),
+            services: template("services", entry.services),
+            volumes: template("volumes", entry.volumes),
+            networks: template("networks", entry.networks),
+            configs: template("configs", entry.configs),
             uri: entry.uri,
             r#type: entry.r#type,
             class: entry.class,
@@ -181,10 +198,26 @@ impl Provisioner {
             ("shared", &self.shared),
             ("outputs", &self.outputs),
             ("manifests", &self.manifests),
+            ("services", &self.services),
+            ("volumes", &self.volumes),
+            ("networks", &self.networks),
+            ("configs", &self.configs),
         ]
         .into_iter()
         .filter_map(|(field, t)| t.as_ref().map(|t| (field, t)))
     }
+}
+
+/// The built-in Compose provisioners, in our own provisioner format.
+pub const COMPOSE_PROVISIONERS: &str = include_str!("compose.provisioners.yaml");
+
+/// The built-in Compose provisioners, parsed once.
+pub fn compose_defaults() -> &'static [Provisioner] {
+    static PARSED: OnceLock<Vec<Provisioner>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        parse_provisioners(COMPOSE_PROVISIONERS, "<built-in compose provisioners>")
+            .unwrap_or_else(|d| panic!("the built-in provisioners are invalid:\n{d}"))
+    })
 }
 
 /// The built-in Kubernetes provisioners, parsed once.
@@ -224,7 +257,7 @@ fn schema_errors(
     if validator.is_valid(json) {
         return Vec::new();
     }
-    const FIELDS: [&str; 12] = [
+    const FIELDS: [&str; 16] = [
         "uri",
         "type",
         "class",
@@ -237,6 +270,10 @@ fn schema_errors(
         "shared",
         "outputs",
         "manifests",
+        "services",
+        "volumes",
+        "networks",
+        "configs",
     ];
     let mut out = Vec::new();
     for error in validator.iter_errors(json) {
@@ -276,4 +313,49 @@ fn schema_errors(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_provisioners_parse_and_cover_the_well_known_types() {
+        let well_known = [
+            "service",
+            "service-port",
+            "volume",
+            "dns",
+            "route",
+            "postgres",
+            "postgres-instance",
+            "mysql",
+            "redis",
+            "mongodb",
+            "amqp",
+            "s3",
+            "kafka-topic",
+        ];
+        for (target, provisioners) in [
+            ("kubernetes", kubernetes_defaults()),
+            ("compose", compose_defaults()),
+        ] {
+            for t in well_known {
+                let p = provisioners
+                    .iter()
+                    .find(|p| p.r#type == t && p.class.is_none())
+                    .unwrap_or_else(|| panic!("{target} has no built-in `{t}`"));
+                assert!(p.description.is_some(), "{target} `{t}` has no description");
+            }
+        }
+        // Same output names on both targets.
+        for k in kubernetes_defaults() {
+            if let Some(c) = compose_defaults()
+                .iter()
+                .find(|c| c.r#type == k.r#type && c.class == k.class)
+            {
+                assert_eq!(k.expected_outputs, c.expected_outputs, "{}", k.r#type);
+            }
+        }
+    }
 }

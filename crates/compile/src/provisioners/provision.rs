@@ -17,6 +17,8 @@ use crate::seed::{Seed, guid};
 #[derive(Clone, Debug, Default)]
 pub struct TargetContext {
     pub namespace: Option<String>,
+    /// The Compose project name (`--project`), if any.
+    pub compose_project: Option<String>,
     /// Every workload by name: `{service_name, ports: {NAME: {name, port, target_port, protocol}}}`.
     pub workload_services: Value,
 }
@@ -26,6 +28,9 @@ pub struct TargetContext {
 pub struct Provisioned {
     pub outputs: Vec<Value>,
     pub manifests: Vec<Vec<Value>>,
+    /// Compose fragments per resource: `services`, `volumes`, `networks`, `configs`, each a
+    /// mapping of name → definition.
+    pub compose: Vec<Map<String, Value>>,
     /// The uri of the provisioner that handled each resource.
     pub provisioners: Vec<String>,
 }
@@ -44,6 +49,7 @@ pub fn provision(
     let mut diagnostics = Diagnostics::new();
     let mut outputs: Vec<Option<Value>> = vec![None; graph.nodes.len()];
     let mut manifests = vec![Vec::new(); graph.nodes.len()];
+    let mut compose = vec![Map::new(); graph.nodes.len()];
     let mut used = vec![String::new(); graph.nodes.len()];
     let mut shared = Value::Object(Map::new());
     for (index, node) in graph.nodes.iter().enumerate() {
@@ -77,6 +83,7 @@ pub fn provision(
         let scope = Scope {
             workload,
             outputs: &lookup,
+            environment: None,
         };
         let params_json = resource
             .params
@@ -163,6 +170,7 @@ pub fn provision(
         context.insert("workload_metadata", j(workload.metadata.node.to_json()));
         context.insert("workload_services", services.clone());
         context.insert("namespace", j(&target.namespace));
+        context.insert("compose_project", j(&target.compose_project));
         context.insert("init", j(Map::new()));
         context.insert("state", j(Map::new()));
         context.insert("shared", j(&shared));
@@ -217,6 +225,9 @@ pub fn provision(
                     manifests[index] = value.as_array().cloned().unwrap_or_default();
                 }
                 "outputs" => produced = value,
+                "services" | "volumes" | "networks" | "configs" => {
+                    compose[index].insert(field.to_owned(), value);
+                }
                 _ => {
                     context.insert(field, j(&value));
                 }
@@ -258,6 +269,7 @@ pub fn provision(
     Ok(Provisioned {
         outputs: outputs.into_iter().map(Option::unwrap_or_default).collect(),
         manifests,
+        compose,
         provisioners: used,
     })
 }

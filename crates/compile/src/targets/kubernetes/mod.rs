@@ -14,13 +14,14 @@ use std::collections::BTreeMap;
 
 use score_spec::diagnostics::{Diagnostic, Diagnostics};
 use score_spec::{Workload, model::pointer};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::files::{NoSourceFiles, SourceFiles};
 use crate::provisioners::{self, Provisioner, TargetContext};
-use crate::resources::{ResourceGraph, location};
+use crate::resources::ResourceGraph;
 use crate::secrets;
 use crate::seed::Seed;
+use crate::targets::{sorted_workloads, workload_services};
 
 pub use names::{KIND_ANNOTATION, SERVICE_NAME_ANNOTATION};
 
@@ -70,35 +71,10 @@ impl Output {
 /// Compiles `workloads` together: shared resources are provisioned once, and workloads can
 /// refer to each other. The order of `workloads` does not matter.
 pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diagnostics> {
-    let mut sorted: Vec<&Workload> = workloads.iter().collect();
-    sorted.sort_by(|a, b| {
-        a.name()
-            .cmp(b.name())
-            .then_with(|| a.source.name().cmp(b.source.name()))
-    });
-    let workloads = sorted;
+    let workloads = sorted_workloads(workloads)?;
     let mut diagnostics = Diagnostics::new();
 
-    for pair in workloads.windows(2) {
-        if pair[0].name() == pair[1].name() {
-            let (first, second) = (pair[0], pair[1]);
-            diagnostics.push(
-                Diagnostic::error(
-                    "score::workload::duplicate",
-                    format!("two workloads are named `{}`", second.name()),
-                )
-                .at("/metadata/name", second.metadata.name.span)
-                .with_help(format!(
-                    "the other is at {}; workloads compiled together need distinct names",
-                    location(first, first.metadata.name.span)
-                ))
-                .with_source(&second.source),
-            );
-        }
-    }
-
     // Names and kinds first: provisioners need every workload's Service name.
-    let mut services = Map::new();
     let mut service_names = Vec::with_capacity(workloads.len());
     let mut kinds = Vec::with_capacity(workloads.len());
     for w in &workloads {
@@ -106,30 +82,6 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         let service = names::service_name(w)
             .map_err(|d| diagnostics.push(*d))
             .ok();
-        // Each port by its name and, unless a name takes it, by its number.
-        let mut ports = Map::new();
-        for (name, p) in w.service.iter().flat_map(|s| &s.ports) {
-            let port = json!({
-                "name": names::service_port_name(name),
-                "port": *p.port,
-                "target_port": p.target_port(),
-                "protocol": p.protocol.as_str(),
-            });
-            ports.insert(name.clone(), port);
-        }
-        for (_, p) in w.service.iter().flat_map(|s| &s.ports) {
-            let number = p.port.to_string();
-            if !ports.contains_key(&number) {
-                let by_name = ports.values().find(|v| v["port"] == *p.port).cloned();
-                if let Some(v) = by_name {
-                    ports.insert(number, v);
-                }
-            }
-        }
-        services.insert(
-            w.name().to_owned(),
-            json!({ "service_name": service.clone().unwrap_or_default(), "ports": ports }),
-        );
         service_names.push(service.unwrap_or_default());
         kinds.push(kind.unwrap_or(names::Kind::Deployment));
     }
@@ -145,10 +97,35 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         .collect();
     let target = TargetContext {
         namespace: options.namespace.clone(),
-        workload_services: Value::Object(services),
+        workload_services: workload_services(&workloads, |w| {
+            let i = workloads
+                .iter()
+                .position(|x| std::ptr::eq(*x, w))
+                .unwrap_or(0);
+            Ok(service_names[i].clone())
+        })
+        .map_err(|d| Diagnostics(vec![*d]))?,
+        ..TargetContext::default()
     };
     let provisioned =
         provisioners::provision(&workloads, &graph, &provisioners, &target, &options.seed)?;
+
+    for (i, fragments) in provisioned.compose.iter().enumerate() {
+        if let Some(section) = fragments.keys().next() {
+            diagnostics.push(wrong_target(
+                &graph,
+                i,
+                &workloads,
+                &provisioned.provisioners[i],
+                section,
+                "kubernetes",
+                "manifests",
+            ));
+        }
+    }
+    if diagnostics.has_errors() {
+        return Err(diagnostics.sorted());
+    }
 
     // (manifest, who made it) in output order.
     let mut manifests: Vec<(Value, Origin)> = Vec::new();
@@ -364,4 +341,30 @@ fn misplaced_secret(
         help: Some("secret outputs can be used whole or inside environment variables, or as a whole file's content; not in resource params or other fields".into()),
         ..place
     }
+}
+
+/// A provisioner that renders for another target than the one compiled to.
+pub(crate) fn wrong_target(
+    graph: &ResourceGraph,
+    index: usize,
+    workloads: &[&Workload],
+    uri: &str,
+    section: &str,
+    target: &str,
+    expected: &str,
+) -> Diagnostic {
+    let node = &graph.nodes[index];
+    let first = node.first();
+    let w = workloads[first.workload];
+    let r = &w.resources[&first.name];
+    Diagnostic::error(
+        "score::provisioner::wrong-target",
+        format!(
+            "resource `{}` is provisioned by `{uri}`, which renders `{section}`: that is not for the {target} target",
+            first.name
+        ),
+    )
+    .at(pointer::resource(&first.name), r.name_span)
+    .with_help(format!("a provisioner for the {target} target renders `{expected}`; pass a provisioner file written for it"))
+    .with_source(&w.source)
 }

@@ -398,6 +398,7 @@ impl Convert<'_> {
         Scope {
             workload: self.workload,
             outputs: &lookup,
+            environment: None,
         }
         .substitute(text)
     }

@@ -1,0 +1,355 @@
+//! Compile workloads to one self-contained Docker Compose file.
+//!
+//! Every container becomes a service `<workload>-<container>`. The first container that runs
+//! for the workload's lifetime owns the network (`hostname: <workload>`, so other workloads
+//! reach it by the workload name, as in Kubernetes) and the others join it
+//! (`network_mode: service:…`), like containers of a pod. Files become top-level `configs` with
+//! inline content, so nothing needs to be written beside the Compose file. Resources are
+//! provisioned by the first matching provisioner (the caller's, then the
+//! [built-in ones](crate::provisioners::COMPOSE_PROVISIONERS)), whose services, volumes,
+//! networks and configs are added; every workload service waits for the provisioned services
+//! of the resources it uses (`depends_on` with a condition).
+
+mod workload;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::str::FromStr;
+
+use score_spec::diagnostics::{Diagnostic, Diagnostics};
+use score_spec::{Workload, model::pointer};
+use serde_json::{Map, Value};
+
+use crate::files::{NoSourceFiles, SourceFiles};
+use crate::provisioners::{self, Provisioner, TargetContext};
+use crate::resources::{ResourceGraph, location};
+use crate::seed::Seed;
+use crate::targets::{sorted_workloads, workload_services};
+
+/// The uri of the built-in provisioner of `environment` resources, which the compiler handles
+/// natively: `${resources.env.KEY}` becomes Compose's `${KEY}`.
+pub const ENVIRONMENT_PROVISIONER: &str = "template://score-rs/environment";
+
+/// The label that marks a provisioned service as a one-off job: workloads wait for it to
+/// complete, not just to start.
+pub const INIT_LABEL: &str = "dev.score-rs.init";
+
+/// How to compile.
+pub struct Options<'a> {
+    /// The Compose project name (`name:`); omitted when `None`, so Compose uses the directory.
+    pub project: Option<String>,
+    /// Replaces `image: "."`.
+    pub image: Option<String>,
+    /// Drives every generated password.
+    pub seed: Seed,
+    /// Consulted before the built-in provisioners, in order.
+    pub provisioners: Vec<Provisioner>,
+    /// Reads `files[].source`.
+    pub files: &'a dyn SourceFiles,
+    /// Ports to publish on the host.
+    pub publish: Vec<Publish>,
+}
+
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Options {
+            project: None,
+            image: None,
+            seed: Seed::default(),
+            provisioners: Vec::new(),
+            files: &NoSourceFiles,
+            publish: Vec::new(),
+        }
+    }
+}
+
+/// `--publish HOST:WORKLOAD:PORT`: publish a workload's container port on a host port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Publish {
+    pub host_port: u16,
+    pub workload: String,
+    pub port: u16,
+}
+
+impl FromStr for Publish {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = s.split(':').collect();
+        let [host, workload, port] = parts.as_slice() else {
+            return Err(format!(
+                "`{s}` is not HOST_PORT:WORKLOAD:PORT (e.g. 8080:web:80)"
+            ));
+        };
+        let number = |what: &str, text: &str| {
+            text.parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| format!("`{text}` is not a {what} port number (1-65535) in `{s}`"))
+        };
+        if workload.is_empty() {
+            return Err(format!(
+                "`{s}` names no workload; write HOST_PORT:WORKLOAD:PORT"
+            ));
+        }
+        Ok(Publish {
+            host_port: number("host", host)?,
+            workload: (*workload).to_owned(),
+            port: number("container", port)?,
+        })
+    }
+}
+
+impl fmt::Display for Publish {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.host_port, self.workload, self.port)
+    }
+}
+
+/// A compiled Compose file, the environment variables it expects, and the warnings found.
+#[derive(Clone, Debug)]
+pub struct Output {
+    pub compose: Value,
+    /// Names of the variables `environment` resources read, sorted.
+    pub environment: Vec<String>,
+    pub warnings: Diagnostics,
+}
+
+impl Output {
+    /// The Compose file as YAML.
+    pub fn to_yaml(&self) -> String {
+        crate::yaml::to_yaml(&self.compose)
+    }
+
+    /// An env file listing every expected variable with an empty value (`KEY=`), sorted.
+    pub fn env_file(&self) -> String {
+        self.environment.iter().map(|k| format!("{k}=\n")).collect()
+    }
+}
+
+/// Compiles `workloads` together into one Compose file. The order of `workloads` does not
+/// matter.
+pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diagnostics> {
+    let workloads = sorted_workloads(workloads)?;
+    let mut diagnostics = Diagnostics::new();
+
+    // Service names: `<workload>-<container>` must be unique across workloads.
+    let mut owners: BTreeMap<String, (usize, &str)> = BTreeMap::new();
+    for (i, w) in workloads.iter().enumerate() {
+        for (container, c) in &w.containers {
+            let name = format!("{}-{container}", w.name());
+            if let Some((j, other)) = owners.insert(name.clone(), (i, container)) {
+                let o = workloads[j];
+                diagnostics.push(
+                    Diagnostic::error(
+                        "score::compose::service-name",
+                        format!("container `{container}` of workload `{}` and container `{other}` of workload `{}` would both be Compose service `{name}`", w.name(), o.name()),
+                    )
+                    .at(pointer::container(container), c.name_span)
+                    .with_help(format!("rename one of the containers or workloads; the other is at {}", location(o, o.containers[other].name_span)))
+                    .with_source(&w.source),
+                );
+            }
+        }
+    }
+    if diagnostics.has_errors() {
+        return Err(diagnostics.sorted());
+    }
+
+    let graph = ResourceGraph::build(&workloads)?;
+    let provisioners: Vec<&Provisioner> = options
+        .provisioners
+        .iter()
+        .chain(provisioners::compose_defaults())
+        .collect();
+    let target = TargetContext {
+        compose_project: options.project.clone(),
+        workload_services: workload_services(&workloads, |w| Ok(w.name().to_owned()))
+            .map_err(|d| Diagnostics(vec![*d]))?,
+        ..TargetContext::default()
+    };
+    let provisioned =
+        provisioners::provision(&workloads, &graph, &provisioners, &target, &options.seed)?;
+    for (i, manifests) in provisioned.manifests.iter().enumerate() {
+        if !manifests.is_empty() {
+            diagnostics.push(crate::targets::kubernetes::wrong_target(
+                &graph,
+                i,
+                &workloads,
+                &provisioned.provisioners[i],
+                "manifests",
+                "compose",
+                "services, volumes, networks or configs",
+            ));
+        }
+    }
+    if diagnostics.has_errors() {
+        return Err(diagnostics.sorted());
+    }
+
+    // Provisioned sections, in provisioning order; a later definition of a name replaces an
+    // earlier one (shared infrastructure is re-rendered with everything accumulated).
+    let mut sections: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+    let mut services_of_resource: Vec<Vec<String>> = vec![Vec::new(); graph.nodes.len()];
+    for (i, fragments) in provisioned.compose.iter().enumerate() {
+        for section in ["services", "volumes", "networks", "configs"] {
+            if let Some(Value::Object(entries)) = fragments.get(section) {
+                for (name, definition) in entries {
+                    if section == "services" {
+                        services_of_resource[i].push(name.clone());
+                    }
+                    sections
+                        .entry(section)
+                        .or_default()
+                        .insert(name.clone(), definition.clone());
+                }
+            }
+        }
+    }
+    let environment: Vec<bool> = graph
+        .nodes
+        .iter()
+        .zip(&provisioned.provisioners)
+        .map(|(n, uri)| n.r#type == "environment" && uri == ENVIRONMENT_PROVISIONER)
+        .collect();
+
+    let mut warnings = Diagnostics::new();
+    let mut used_variables = BTreeSet::new();
+    for (i, w) in workloads.iter().enumerate() {
+        // What this workload's services wait for: the services of its resources.
+        let mut waits: BTreeMap<String, &'static str> = BTreeMap::new();
+        for name in w.resources.keys() {
+            let Some(r) = graph.index(i, name) else {
+                continue;
+            };
+            for service in &services_of_resource[r] {
+                let definition = &sections["services"][service];
+                let condition = if definition
+                    .get("healthcheck")
+                    .is_some_and(|h| h.get("disable") != Some(&Value::Bool(true)))
+                {
+                    "service_healthy"
+                } else if definition
+                    .pointer(&format!("/labels/{}", INIT_LABEL.replace('/', "~1")))
+                    .is_some()
+                {
+                    "service_completed_successfully"
+                } else {
+                    "service_started"
+                };
+                waits.insert(service.clone(), condition);
+            }
+        }
+        let convert = workload::Convert {
+            workload: w,
+            index: i,
+            graph: &graph,
+            provisioned: &provisioned,
+            environment: &environment,
+            image: options.image.as_deref(),
+            files: options.files,
+            waits: &waits,
+            publish: options
+                .publish
+                .iter()
+                .filter(|p| p.workload == w.name())
+                .collect(),
+        };
+        let converted = convert.run();
+        for d in converted.diagnostics {
+            if d.is_error() {
+                diagnostics.push(d);
+            } else {
+                warnings.push(d);
+            }
+        }
+        used_variables.extend(converted.variables);
+        for (name, service) in converted.services {
+            if sections
+                .get("services")
+                .is_some_and(|s| s.contains_key(&name))
+            {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "score::compose::service-name",
+                        format!(
+                            "workload `{}` makes service `{name}`, which a provisioner also makes",
+                            w.name()
+                        ),
+                    )
+                    .at("/metadata/name", w.metadata.name.span)
+                    .with_help("rename the workload or the container")
+                    .with_source(&w.source),
+                );
+            }
+            sections
+                .entry("services")
+                .or_default()
+                .insert(name, service);
+        }
+        for (name, config) in converted.configs {
+            sections.entry("configs").or_default().insert(name, config);
+        }
+    }
+    for p in &options.publish {
+        if !workloads.iter().any(|w| w.name() == p.workload) {
+            let known: Vec<&str> = workloads.iter().map(|w| w.name()).collect();
+            diagnostics.push(
+                Diagnostic::error(
+                    "score::compose::publish",
+                    format!(
+                        "`--publish {p}` names workload `{}`, which is not compiled here",
+                        p.workload
+                    ),
+                )
+                .with_help(format!("the workloads are: {}", known.join(", "))),
+            );
+        }
+    }
+    if diagnostics.has_errors() {
+        return Err(diagnostics.sorted());
+    }
+
+    let mut compose = Map::new();
+    if let Some(project) = &options.project {
+        compose.insert("name".into(), project.clone().into());
+    }
+    for (section, entries) in sections {
+        if !entries.is_empty() {
+            compose.insert(section.to_owned(), Value::Object(entries));
+        }
+    }
+    let compose = Value::Object(compose);
+    if let Some(path) = find_marker(&compose, "") {
+        return Err(Diagnostics(vec![Diagnostic::error(
+            "score::secret::misplaced",
+            format!("a secret reference or environment variable would be written at `{path}` of the Compose file, where it cannot be resolved"),
+        )
+        .with_help("Compose has no secret store: a provisioner for the compose target outputs values, not `secret_ref(…)`; `${resources.ENV.KEY}` of an `environment` resource works in `variables` only")]));
+    }
+    Ok(Output {
+        compose,
+        environment: used_variables.into_iter().collect(),
+        warnings: warnings.sorted(),
+    })
+}
+
+fn find_marker(value: &Value, path: &str) -> Option<String> {
+    match value {
+        Value::String(s) => (crate::secrets::contains_secret(s)
+            || crate::placeholders::contains_environment(s))
+        .then(|| path.to_owned()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_marker(v, &format!("{path}/{i}"))),
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(k, v)| find_marker(v, &format!("{path}/{k}"))),
+        _ => None,
+    }
+}
+
+/// Doubles every `$`, so Compose's interpolation leaves the text as written.
+pub fn escape_interpolation(text: &str) -> String {
+    text.replace('$', "$$")
+}

@@ -1,0 +1,317 @@
+//! Behaviour of the Compose target, through the library's public API.
+
+use score_compile::targets::compose::{self, Options, Output, Publish};
+use score_spec::{Diagnostics, Workload};
+use serde_json::Value;
+
+fn workload(origin: &str, text: &str) -> Workload {
+    match score_spec::parse_workload(text, origin) {
+        Ok(parsed) => parsed.workload,
+        Err(d) => panic!("{origin} does not parse:\n{d}"),
+    }
+}
+
+fn compile_with(workloads: &[Workload], options: &Options) -> Result<Output, Diagnostics> {
+    compose::compile(workloads, options)
+}
+
+fn ok(workloads: &[Workload]) -> Output {
+    compile_with(workloads, &Options::default()).unwrap_or_else(|d| panic!("compile failed:\n{d}"))
+}
+
+fn service<'a>(out: &'a Output, name: &str) -> &'a Value {
+    out.compose["services"]
+        .get(name)
+        .unwrap_or_else(|| panic!("no service {name} in:\n{}", out.to_yaml()))
+}
+
+fn settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/snapshots/compose"),
+    );
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+const HELLO: &str = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: hello
+  annotations:
+    team: blue
+service:
+  ports:
+    www:
+      port: 8080
+      targetPort: 3000
+containers:
+  main:
+    image: busybox
+    command: [\"/bin/sh\", \"-c\"]
+    args: [\"echo $GREETING ${NAME} $$HOME; sleep 1000\"]
+    variables:
+      GREETING: hello ${resources.env.USER_NAME}, that is $$5 and $(X) for ${metadata.name}
+    files:
+      /etc/hello.conf:
+        mode: \"0600\"
+        content: |
+          name = ${metadata.name}
+          price = $$10
+    readinessProbe:
+      exec:
+        command: [\"cat\", \"/etc/hello.conf\"]
+    resources:
+      limits:
+        cpu: 250m
+        memory: 128Mi
+      requests:
+        cpu: \"0.1\"
+        memory: 1.5Gi
+  sidecar:
+    image: busybox
+    livenessProbe:
+      httpGet:
+        path: /
+        port: 80
+  migrate:
+    image: busybox
+  web:
+    image: nginx
+    before:
+      migrate:
+        ready: complete
+      main:
+        ready: healthy
+      sidecar:
+        ready: started
+resources:
+  env:
+    type: environment
+";
+
+#[test]
+fn containers_become_services_sharing_the_first_ones_network() {
+    let out = ok(&[workload("hello.yaml", HELLO)]);
+    let main = service(&out, "hello-main");
+    assert_eq!(main["hostname"], "hello");
+    assert_eq!(main["expose"][0], "3000");
+    assert_eq!(main["annotations"]["team"], "blue");
+    assert_eq!(
+        main["annotations"]["compose.score.dev/workload-name"],
+        "hello"
+    );
+    assert_eq!(
+        service(&out, "hello-sidecar")["network_mode"],
+        "service:hello-main"
+    );
+    assert_eq!(
+        service(&out, "hello-web")["network_mode"],
+        "service:hello-main"
+    );
+    // A container that runs to completion before others does not join the network.
+    assert!(service(&out, "hello-migrate").get("network_mode").is_none());
+    assert!(service(&out, "hello-migrate").get("hostname").is_none());
+    settings().bind(|| insta::assert_snapshot!("hello", out.to_yaml()));
+}
+
+#[test]
+fn before_becomes_depends_on_with_conditions() {
+    let out = ok(&[workload("hello.yaml", HELLO)]);
+    let depends = &service(&out, "hello-web")["depends_on"];
+    assert_eq!(
+        depends["hello-migrate"]["condition"],
+        "service_completed_successfully"
+    );
+    assert_eq!(depends["hello-main"]["condition"], "service_healthy");
+    assert_eq!(depends["hello-sidecar"]["condition"], "service_started");
+    // Healthy needs a healthcheck, which comes from an exec probe.
+    assert_eq!(service(&out, "hello-main")["healthcheck"]["test"][0], "CMD");
+    let no_probe = HELLO.replace(
+        "      sidecar:\n        ready: started",
+        "      sidecar:\n        ready: healthy",
+    );
+    let d = compile_with(&[workload("hello.yaml", &no_probe)], &Options::default()).unwrap_err();
+    assert_eq!(
+        d.iter().next().unwrap().code,
+        "score::compose::before-healthy"
+    );
+}
+
+#[test]
+fn dollar_signs_survive_compose_interpolation() {
+    let out = ok(&[workload("hello.yaml", HELLO)]);
+    let main = service(&out, "hello-main");
+    assert_eq!(main["entrypoint"][0], "/bin/sh");
+    assert_eq!(
+        main["command"][0],
+        "echo $$GREETING $${NAME} $$$$HOME; sleep 1000"
+    );
+    // Score's `$$5` is `$5`, kept from Compose as `$$5`; the environment resource becomes
+    // Compose's own `${USER_NAME}`.
+    assert_eq!(
+        main["environment"]["GREETING"],
+        "hello ${USER_NAME}, that is $$5 and $$(X) for hello"
+    );
+    assert_eq!(out.environment, ["USER_NAME"]);
+    assert_eq!(out.env_file(), "USER_NAME=\n");
+}
+
+#[test]
+fn files_are_inline_configs_with_mode() {
+    let out = ok(&[workload("hello.yaml", HELLO)]);
+    let mount = &service(&out, "hello-main")["configs"][0];
+    assert_eq!(mount["target"], "/etc/hello.conf");
+    assert_eq!(mount["mode"], 0o600);
+    let config = &out.compose["configs"][mount["source"].as_str().unwrap()];
+    assert_eq!(config["content"], "name = hello\nprice = $$10\n");
+}
+
+#[test]
+fn limits_and_requests_become_deploy_resources() {
+    let out = ok(&[workload("hello.yaml", HELLO)]);
+    let resources = &service(&out, "hello-main")["deploy"]["resources"];
+    assert_eq!(resources["limits"]["cpus"], "0.25");
+    assert_eq!(resources["limits"]["memory"], "128m");
+    assert_eq!(resources["reservations"]["cpus"], "0.1");
+    assert_eq!(resources["reservations"]["memory"], "1536m");
+}
+
+#[test]
+fn http_probes_are_a_warning_not_a_silent_drop() {
+    let out = ok(&[workload("hello.yaml", HELLO)]);
+    let warning = out
+        .warnings
+        .iter()
+        .find(|d| d.code == "score::compose::http-probe")
+        .unwrap();
+    assert_eq!(warning.span.unwrap().line, 37);
+    assert!(service(&out, "hello-sidecar").get("healthcheck").is_none());
+}
+
+#[test]
+fn publish_puts_a_port_on_the_network_owner() {
+    let w = [workload("hello.yaml", HELLO)];
+    let publish = vec!["8080:hello:3000".parse::<Publish>().unwrap()];
+    let out = compile_with(
+        &w,
+        &Options {
+            publish,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(service(&out, "hello-main")["ports"][0]["published"], "8080");
+    assert_eq!(service(&out, "hello-main")["ports"][0]["target"], 3000);
+    assert!("8080:hello".parse::<Publish>().is_err());
+    assert!("x:hello:80".parse::<Publish>().is_err());
+    let publish = vec!["8080:nobody:3000".parse::<Publish>().unwrap()];
+    let d = compile_with(
+        &w,
+        &Options {
+            publish,
+            ..Options::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(d.iter().next().unwrap().code, "score::compose::publish");
+}
+
+#[test]
+fn service_name_collisions_between_workloads_are_errors() {
+    let a = workload(
+        "a.yaml",
+        "apiVersion: score.dev/v1b1\nmetadata:\n  name: aa-bb\ncontainers:\n  cc:\n    image: x\n",
+    );
+    let b = workload(
+        "b.yaml",
+        "apiVersion: score.dev/v1b1\nmetadata:\n  name: aa\ncontainers:\n  bb-cc:\n    image: x\n",
+    );
+    let d = compile_with(&[a, b], &Options::default()).unwrap_err();
+    let first = d.iter().next().unwrap();
+    assert_eq!(first.code, "score::compose::service-name");
+    assert!(first.message.contains("`aa-bb-cc`"), "{}", first.message);
+}
+
+#[test]
+fn volume_types_from_resource_outputs() {
+    let provisioners = score_compile::parse_provisioners(
+        "\
+- uri: template://test/tmpfs
+  type: volume
+  class: tmp
+  outputs: |
+    type: tmpfs
+    tmpfs: {size: 10000000}
+- uri: template://test/bind
+  type: volume
+  class: host
+  outputs: |
+    type: bind
+    source: /srv/data
+",
+        "volumes.yaml",
+    )
+    .unwrap();
+    let text = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: app
+containers:
+  app:
+    image: x
+    volumes:
+      /cache:
+        source: ${resources.cache}
+      /host:
+        source: ${resources.host}
+        path: sub
+        readOnly: true
+      /data:
+        source: ${resources.data}
+        path: app
+resources:
+  cache:
+    type: volume
+    class: tmp
+  host:
+    type: volume
+    class: host
+  data:
+    type: volume
+";
+    let w = [workload("app.yaml", text)];
+    let out = compile_with(
+        &w,
+        &Options {
+            provisioners,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let mounts = service(&out, "app-app")["volumes"].as_array().unwrap();
+    assert_eq!(mounts[0]["type"], "tmpfs");
+    assert_eq!(mounts[0]["tmpfs"]["size"], 10000000);
+    assert_eq!(mounts[1]["type"], "bind");
+    assert_eq!(mounts[1]["source"], "/srv/data/sub");
+    assert_eq!(mounts[1]["read_only"], true);
+    assert_eq!(mounts[2]["type"], "volume");
+    assert_eq!(mounts[2]["volume"]["subpath"], "app");
+    let volume = mounts[2]["source"].as_str().unwrap();
+    assert!(
+        out.compose["volumes"].get(volume).is_some(),
+        "the named volume is declared"
+    );
+}
+
+#[test]
+fn output_is_deterministic_and_order_independent() {
+    let a = workload("hello.yaml", HELLO);
+    let b = workload(
+        "b.yaml",
+        "apiVersion: score.dev/v1b1\nmetadata:\n  name: api\ncontainers:\n  api:\n    image: x\nresources:\n  db:\n    type: postgres\n",
+    );
+    let one = ok(&[a.clone(), b.clone()]).to_yaml();
+    let two = ok(&[b, a]).to_yaml();
+    assert_eq!(one, two);
+}
