@@ -3,6 +3,7 @@
 //! Run with `cargo bench -p score-compile`. Groups:
 //! - `onlineboutique/compile`: the 11 Online Boutique workloads (already parsed) compiled
 //!   together: resource graph, provisioners (minijinja), substitution, conversion;
+//! - `onlineboutique/compose`: the same workloads compiled to one Compose file;
 //! - `onlineboutique/parse+compile+yaml`: the whole job of `score compile`, minus file I/O;
 //! - `scale/compile`: a generated set of 200 workloads, each with a postgres, a dns, a route
 //!   and service references to its neighbours, compiled together.
@@ -105,6 +106,13 @@ fn benches(c: &mut Criterion) {
             group.throughput(Throughput::Elements(workloads.len() as u64));
             group.bench_function("compile", |b| {
                 b.iter(|| kubernetes::compile(black_box(&workloads), &options).unwrap())
+            });
+            group.bench_function("compose", |b| {
+                let options = score_compile::targets::compose::Options::default();
+                b.iter(|| {
+                    score_compile::targets::compose::compile(black_box(&workloads), &options)
+                        .unwrap()
+                })
             });
             group.bench_function("parse+compile+yaml", |b| {
                 b.iter(|| {
