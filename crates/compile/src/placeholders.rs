@@ -6,8 +6,8 @@
 //! JSON-encoded into the string, an unknown key is an error. Secret outputs arrive here as
 //! markers ([`crate::secrets`]) and pass through; the targets decide what they become.
 
+use score_spec::Workload;
 use score_spec::placeholders::{self, Placeholder};
-use score_spec::{Node, Workload};
 use serde_json::Value;
 
 /// What a placeholder could not be resolved to, as a sentence.
@@ -105,7 +105,7 @@ impl Scope<'_> {
                     message: format!("`${{{written}}}`: the workload metadata has no such key"),
                     help: None,
                 })?;
-                Ok(encode(&node_json(node)))
+                Ok(encode(&node.to_json()))
             }
             "resources" => {
                 let name = p.keys.get(1).map_or("", String::as_str);
@@ -172,10 +172,6 @@ pub fn encode(value: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-fn node_json(node: &Node) -> Value {
-    node.to_json()
 }
 
 fn output_keys(value: &Value) -> String {

@@ -152,12 +152,16 @@ pub fn provision(
         // services) are reference-counted, not copied per render.
         let mut context: BTreeMap<&'static str, minijinja::Value> = BTreeMap::new();
         context.insert("uid", j(&node.uid));
-        context.insert("guid", j(guid(&node.uid)));
+        let guid = guid(&node.uid);
+        context.insert(
+            "name",
+            j(resource_object_name(node, workload.name(), &guid)),
+        );
+        context.insert("guid", j(guid));
         context.insert("type", j(&node.r#type));
         context.insert("class", j(&node.class));
         context.insert("id", j(&node.id));
         context.insert("resource_name", j(&first.name));
-        context.insert("name", j(resource_object_name(node, workload.name())));
         context.insert("params", j(&params));
         context.insert(
             "metadata",
@@ -281,7 +285,7 @@ fn j<T: serde::Serialize>(value: T) -> minijinja::Value {
 /// A DNS-1035 label unique to the resource, at most 52 characters (StatefulSet names longer
 /// than that make pod labels too long): `<workload>-<resource>` or the id, then 6 hex digits
 /// of its guid.
-fn resource_object_name(node: &ResourceNode, workload: &str) -> String {
+fn resource_object_name(node: &ResourceNode, workload: &str, guid: &str) -> String {
     let base = match &node.id {
         Some(id) => id.replace('.', "-"),
         None => format!("{workload}-{}", node.first().name),
@@ -294,7 +298,7 @@ fn resource_object_name(node: &ResourceNode, workload: &str) -> String {
             base.pop();
         }
     }
-    format!("{base}-{}", &guid(&node.uid)[..6])
+    format!("{base}-{}", &guid[..6])
 }
 
 fn unsupported(

@@ -3,10 +3,15 @@
 pub mod compose;
 pub mod kubernetes;
 
-use score_spec::Workload;
+use base64::Engine as _;
 use score_spec::diagnostics::{Diagnostic, Diagnostics};
+use score_spec::model::{Container, File, FileContent, Volume, pointer};
+use score_spec::placeholders::{self, Segment};
+use score_spec::{Span, Workload};
 use serde_json::{Map, Value, json};
 
+use crate::files::{SourceFiles, check_source_path};
+use crate::placeholders::Unresolved;
 use crate::resources::location;
 
 /// The workloads sorted by name, so that nothing depends on the order they were given in;
@@ -75,4 +80,141 @@ pub(crate) fn workload_services(
         );
     }
     Ok(Value::Object(services))
+}
+
+/// The path (`/a/0/b`) of the first string in `value` that `matches`, if any.
+pub(crate) fn find_string(value: &Value, matches: &dyn Fn(&str) -> bool) -> Option<String> {
+    // Tokens are collected on the way back, so nothing is allocated unless a string matches.
+    fn find(value: &Value, matches: &dyn Fn(&str) -> bool) -> Option<Vec<String>> {
+        let with = |token: String, mut path: Vec<String>| {
+            path.push(token);
+            path
+        };
+        match value {
+            Value::String(s) => matches(s).then(Vec::new),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| find(v, matches).map(|p| with(i.to_string(), p))),
+            Value::Object(map) => map
+                .iter()
+                .find_map(|(k, v)| find(v, matches).map(|p| with(k.clone(), p))),
+            _ => None,
+        }
+    }
+    find(value, matches).map(|tokens| tokens.iter().rev().map(|t| format!("/{t}")).collect())
+}
+
+/// The image of a container: as written, or `--image` for `image: "."`.
+pub(crate) fn container_image(
+    workload: &Workload,
+    name: &str,
+    container: &Container,
+    image: Option<&str>,
+) -> Result<String, Box<Diagnostic>> {
+    if container.image.value != "." {
+        return Ok(container.image.value.clone());
+    }
+    image.map(str::to_owned).ok_or_else(|| {
+        Box::new(
+            Diagnostic::error(
+                "score::image::missing",
+                format!("container `{name}` has `image: \".\"`, which means the image is given when compiling, but no image was given"),
+            )
+            .at(format!("{}/image", pointer::container(name)), container.image.span)
+            .with_help("pass `--image IMAGE` (for example the image your CI just built)")
+            .with_source(&workload.source),
+        )
+    })
+}
+
+/// The bytes of a file: `content`, decoded `binaryContent`, or the `source` file read through
+/// `files`.
+pub(crate) fn file_bytes(
+    workload: &Workload,
+    container: &str,
+    target: &str,
+    file: &File,
+    files: &dyn SourceFiles,
+) -> Result<Vec<u8>, Box<Diagnostic>> {
+    let pointer = pointer::file(container, target);
+    match &file.content {
+        FileContent::Inline(text) => Ok(text.value.clone().into_bytes()),
+        FileContent::Binary(b64) => base64::engine::general_purpose::STANDARD
+            .decode(b64.value.trim())
+            .map_err(|e| {
+                Box::new(
+                    Diagnostic::error(
+                        "score::file::base64",
+                        format!("`binaryContent` of `{target}` is not valid base64: {e}"),
+                    )
+                    .at(pointer.clone(), file.target_span)
+                    .with_help("write standard base64 (A-Z, a-z, 0-9, +, /, = padding)")
+                    .with_source(&workload.source),
+                )
+            }),
+        FileContent::Source(path) => check_source_path(path)
+            .and_then(|()| files.read(workload.source.name(), path))
+            .map_err(|reason| {
+                Box::new(
+                    Diagnostic::error(
+                        "score::file::unreadable",
+                        format!("cannot read `{}` for `{target}`: {reason}", path.value),
+                    )
+                    .at(format!("{pointer}/source"), path.span)
+                    .with_help("`source` is a path relative to the directory of this Score file")
+                    .with_source(&workload.source),
+                )
+            }),
+    }
+}
+
+/// The resource a volume's `source: ${resources.NAME}` names.
+pub(crate) fn volume_resource(
+    workload: &Workload,
+    container: &str,
+    target: &str,
+    volume: &Volume,
+) -> Result<String, Box<Diagnostic>> {
+    let template = placeholders::parse(&volume.source);
+    match template.segments.as_slice() {
+        [Segment::Placeholder(p)] if p.keys.len() == 2 && p.root() == "resources" => {
+            Ok(p.keys[1].clone())
+        }
+        _ => Err(Box::new(
+            Diagnostic::error(
+                "score::volume::source",
+                format!(
+                    "volume `{target}` has source `{}`, which does not name a resource",
+                    volume.source.value
+                ),
+            )
+            .at(
+                format!("{}/source", pointer::volume(container, target)),
+                volume.source.span,
+            )
+            .with_help("write `source: ${resources.NAME}` with a resource of a volume type (e.g. `type: volume`)")
+            .with_source(&workload.source),
+        )),
+    }
+}
+
+/// A placeholder that could not be resolved, as a diagnostic about `what`.
+pub(crate) fn unresolved(
+    workload: &Workload,
+    pointer: String,
+    span: Span,
+    what: &str,
+    u: Unresolved,
+) -> Diagnostic {
+    let mut d = Diagnostic::error(
+        "score::placeholder::unresolved",
+        format!("{what}: {}", u.message),
+    )
+    .at(pointer, span)
+    .with_source(&workload.source);
+    if let Some(help) = u.help {
+        d = d.with_help(help);
+    }
+    d
 }

@@ -24,7 +24,7 @@ use crate::files::{NoSourceFiles, SourceFiles};
 use crate::provisioners::{self, Provisioner, TargetContext};
 use crate::resources::{ResourceGraph, location};
 use crate::seed::Seed;
-use crate::targets::{sorted_workloads, workload_services};
+use crate::targets::{find_string, sorted_workloads, workload_services};
 
 /// The uri of the built-in provisioner of `environment` resources, which the compiler handles
 /// natively: `${resources.env.KEY}` becomes Compose's `${KEY}`.
@@ -229,7 +229,8 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
                 {
                     "service_healthy"
                 } else if definition
-                    .pointer(&format!("/labels/{}", INIT_LABEL.replace('/', "~1")))
+                    .get("labels")
+                    .and_then(|labels| labels.get(INIT_LABEL))
                     .is_some()
                 {
                     "service_completed_successfully"
@@ -319,7 +320,10 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         }
     }
     let compose = Value::Object(compose);
-    if let Some(path) = find_marker(&compose, "") {
+    let unresolvable = |s: &str| {
+        crate::secrets::contains_secret(s) || crate::placeholders::contains_environment(s)
+    };
+    if let Some(path) = find_string(&compose, &unresolvable) {
         return Err(Diagnostics(vec![Diagnostic::error(
             "score::secret::misplaced",
             format!("a secret reference or environment variable would be written at `{path}` of the Compose file, where it cannot be resolved"),
@@ -331,22 +335,6 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         environment: used_variables.into_iter().collect(),
         warnings: warnings.sorted(),
     })
-}
-
-fn find_marker(value: &Value, path: &str) -> Option<String> {
-    match value {
-        Value::String(s) => (crate::secrets::contains_secret(s)
-            || crate::placeholders::contains_environment(s))
-        .then(|| path.to_owned()),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| find_marker(v, &format!("{path}/{i}"))),
-        Value::Object(map) => map
-            .iter()
-            .find_map(|(k, v)| find_marker(v, &format!("{path}/{k}"))),
-        _ => None,
-    }
 }
 
 /// Doubles every `$`, so Compose's interpolation leaves the text as written.

@@ -2,20 +2,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use base64::Engine as _;
+use score_spec::Workload;
 use score_spec::diagnostics::Diagnostic;
-use score_spec::model::{Container, FileContent, Probe, Readiness, pointer};
-use score_spec::placeholders::{self, Segment};
-use score_spec::{Span, Workload};
+use score_spec::model::{Container, Probe, Readiness, pointer};
 use serde_json::{Map, Value, json};
 
 use super::{Publish, escape_interpolation};
-use crate::files::{SourceFiles, check_source_path};
+use crate::files::SourceFiles;
 use crate::placeholders::{EnvPiece, Scope, Unresolved, split_environment};
 use crate::provisioners::Provisioned;
 use crate::resources::ResourceGraph;
 use crate::secrets;
 use crate::seed::sha256_hex;
+use crate::targets::{container_image, file_bytes, unresolved, volume_resource};
 
 pub(super) struct Convert<'a> {
     pub workload: &'a Workload,
@@ -93,24 +92,12 @@ impl Convert<'_> {
 
         for (name, c) in &w.containers {
             let mut s = Map::new();
-            let image = if c.image.value == "." {
-                match self.image {
-                    Some(image) => image.to_owned(),
-                    None => {
-                        out.diagnostics.push(
-                            Diagnostic::error(
-                                "score::image::missing",
-                                format!("container `{name}` has `image: \".\"`, which means the image is given when compiling, but no image was given"),
-                            )
-                            .at(format!("{}/image", pointer::container(name)), c.image.span)
-                            .with_help("pass `--image IMAGE` (for example the image your CI just built)")
-                            .with_source(&w.source),
-                        );
-                        continue;
-                    }
+            let image = match container_image(w, name, c, self.image) {
+                Ok(image) => image,
+                Err(d) => {
+                    out.diagnostics.push(*d);
+                    continue;
                 }
-            } else {
-                c.image.value.clone()
             };
             s.insert("image".into(), escape_interpolation(&image).into());
             // Score `command` is what runs (Compose `entrypoint`), `args` its arguments
@@ -307,19 +294,6 @@ impl Convert<'_> {
         .substitute(text)
     }
 
-    fn unresolved(&self, pointer: String, span: Span, what: &str, u: Unresolved) -> Diagnostic {
-        let mut d = Diagnostic::error(
-            "score::placeholder::unresolved",
-            format!("{what}: {}", u.message),
-        )
-        .at(pointer, span)
-        .with_source(&self.workload.source);
-        if let Some(help) = u.help {
-            d = d.with_help(help);
-        }
-        d
-    }
-
     fn environment(
         &self,
         container: &str,
@@ -332,7 +306,8 @@ impl Convert<'_> {
             let value = match self.substitute(&variable.value) {
                 Ok(v) => v,
                 Err(u) => {
-                    out.diagnostics.push(self.unresolved(
+                    out.diagnostics.push(unresolved(
+                        self.workload,
                         pointer,
                         variable.value.span,
                         &format!("variable `{key}`"),
@@ -396,36 +371,11 @@ impl Convert<'_> {
                     .with_help(help.to_owned())
                     .with_source(&w.source)
             };
-            let bytes = match &file.content {
-                FileContent::Inline(text) => text.value.clone().into_bytes(),
-                FileContent::Binary(b64) => {
-                    match base64::engine::general_purpose::STANDARD.decode(b64.value.trim()) {
-                        Ok(bytes) => bytes,
-                        Err(e) => {
-                            out.diagnostics.push(fail(
-                                "score::file::base64",
-                                format!("`binaryContent` of `{target}` is not valid base64: {e}"),
-                                "write standard base64",
-                            ));
-                            continue;
-                        }
-                    }
-                }
-                FileContent::Source(path) => {
-                    match check_source_path(path)
-                        .and_then(|()| self.files.read(w.source.name(), path))
-                    {
-                        Ok(bytes) => bytes,
-                        Err(reason) => {
-                            out.diagnostics.push(
-                            Diagnostic::error("score::file::unreadable", format!("cannot read `{}` for `{target}`: {reason}", path.value))
-                                .at(format!("{pointer}/source"), path.span)
-                                .with_help("`source` is a path relative to the directory of this Score file")
-                                .with_source(&w.source),
-                        );
-                            continue;
-                        }
-                    }
+            let bytes = match file_bytes(w, container, target, file, self.files) {
+                Ok(bytes) => bytes,
+                Err(d) => {
+                    out.diagnostics.push(*d);
+                    continue;
                 }
             };
             let Ok(text) = String::from_utf8(bytes) else {
@@ -440,7 +390,8 @@ impl Convert<'_> {
                 match self.substitute(&text) {
                     Ok(t) => t,
                     Err(u) => {
-                        out.diagnostics.push(self.unresolved(
+                        out.diagnostics.push(unresolved(
+                            self.workload,
                             pointer.clone(),
                             file.target_span,
                             &format!("file `{target}`"),
@@ -483,18 +434,10 @@ impl Convert<'_> {
         let w = self.workload;
         for (target, volume) in &c.volumes {
             let pointer = format!("{}/source", pointer::volume(container, target));
-            let template = placeholders::parse(&volume.source);
-            let resource = match template.segments.as_slice() {
-                [Segment::Placeholder(p)] if p.keys.len() == 2 && p.root() == "resources" => {
-                    p.keys[1].clone()
-                }
-                _ => {
-                    out.diagnostics.push(
-                        Diagnostic::error("score::volume::source", format!("volume `{target}` has source `{}`, which does not name a resource", volume.source.value))
-                            .at(pointer, volume.source.span)
-                            .with_help("write `source: ${resources.NAME}` with a resource of a volume type (e.g. `type: volume`)")
-                            .with_source(&w.source),
-                    );
+            let resource = match volume_resource(w, container, target, volume) {
+                Ok(resource) => resource,
+                Err(d) => {
+                    out.diagnostics.push(*d);
                     continue;
                 }
             };

@@ -21,7 +21,7 @@ use crate::provisioners::{self, Provisioner, TargetContext};
 use crate::resources::ResourceGraph;
 use crate::secrets;
 use crate::seed::Seed;
-use crate::targets::{sorted_workloads, workload_services};
+use crate::targets::{find_string, sorted_workloads, workload_services};
 
 pub use names::{KIND_ANNOTATION, SERVICE_NAME_ANNOTATION};
 
@@ -129,11 +129,8 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
 
     // (manifest, who made it) in output order.
     let mut manifests: Vec<(Value, Origin)> = Vec::new();
-    for (i, node) in graph.nodes.iter().enumerate() {
-        for m in &provisioned.manifests[i] {
-            manifests.push((m.clone(), Origin::Resource(i)));
-        }
-        let _ = node;
+    for (i, list) in provisioned.manifests.iter().enumerate() {
+        manifests.extend(list.iter().map(|m| (m.clone(), Origin::Resource(i))));
     }
     let mut warnings = Diagnostics::new();
     for (i, w) in workloads.iter().enumerate() {
@@ -193,7 +190,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
     }
 
     for (m, origin) in &unique {
-        if let Some(path) = find_secret(m, "") {
+        if let Some(path) = find_string(m, &secrets::contains_secret) {
             diagnostics.push(misplaced_secret(m, &path, origin, &workloads, &graph));
         }
     }
@@ -293,33 +290,6 @@ fn clash(
         ),
         help: Some("rename one of them: object names must be unique per kind and namespace".into()),
         ..place
-    }
-}
-
-/// The JSON-pointer-ish path of the first string holding a secret marker.
-fn find_secret(value: &Value, path: &str) -> Option<String> {
-    if !holds_secret(value) {
-        return None;
-    }
-    match value {
-        Value::String(_) => Some(path.to_owned()),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| find_secret(v, &format!("{path}/{i}"))),
-        Value::Object(map) => map
-            .iter()
-            .find_map(|(k, v)| find_secret(v, &format!("{path}/{k}"))),
-        _ => None,
-    }
-}
-
-fn holds_secret(value: &Value) -> bool {
-    match value {
-        Value::String(s) => secrets::contains_secret(s),
-        Value::Array(items) => items.iter().any(holds_secret),
-        Value::Object(map) => map.values().any(holds_secret),
-        _ => false,
     }
 }
 

@@ -4,20 +4,20 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine as _;
+use score_spec::Workload;
 use score_spec::diagnostics::Diagnostic;
 use score_spec::model::{Container, FileContent, Probe, Readiness, pointer};
-use score_spec::placeholders::{self, Segment};
-use score_spec::{Span, Workload};
 use serde_json::{Map, Value, json};
 
 use super::names::{self, Kind};
-use crate::files::{SourceFiles, check_source_path};
+use crate::files::SourceFiles;
 use crate::placeholders::{Scope, Unresolved};
 use crate::provisioners::Provisioned;
 use crate::provisioners::templates::dns_label;
 use crate::resources::ResourceGraph;
 use crate::secrets::{self, Piece, SecretRef};
 use crate::seed::sha256_hex;
+use crate::targets::{container_image, file_bytes, unresolved, volume_resource};
 
 /// The volume every file of the ConfigMap is mounted from.
 const FILES_VOLUME: &str = "score-files";
@@ -272,24 +272,12 @@ impl Convert<'_> {
         let w = self.workload;
         let mut out = Map::new();
         out.insert("name".into(), name.into());
-        let image = if c.image.value == "." {
-            match self.image {
-                Some(image) => image.to_owned(),
-                None => {
-                    diagnostics.push(
-                        Diagnostic::error(
-                            "score::image::missing",
-                            format!("container `{name}` has `image: \".\"`, which means the image is given when compiling, but no image was given"),
-                        )
-                        .at(format!("{}/image", pointer::container(name)), c.image.span)
-                        .with_help("pass `--image IMAGE` (for example the image your CI just built)")
-                        .with_source(&w.source),
-                    );
-                    return None;
-                }
+        let image = match container_image(w, name, c, self.image) {
+            Ok(image) => image,
+            Err(d) => {
+                diagnostics.push(*d);
+                return None;
             }
-        } else {
-            c.image.value.clone()
         };
         out.insert("image".into(), image.into());
         // command and args are copied as written, as the reference implementations do;
@@ -403,19 +391,6 @@ impl Convert<'_> {
         .substitute(text)
     }
 
-    fn unresolved(&self, pointer: String, span: Span, what: &str, u: Unresolved) -> Diagnostic {
-        let mut d = Diagnostic::error(
-            "score::placeholder::unresolved",
-            format!("{what}: {}", u.message),
-        )
-        .at(pointer, span)
-        .with_source(&self.workload.source);
-        if let Some(help) = u.help {
-            d = d.with_help(help);
-        }
-        d
-    }
-
     fn env(&self, container: &str, c: &Container, diagnostics: &mut Vec<Diagnostic>) -> Vec<Value> {
         let mut helpers: BTreeMap<String, Value> = BTreeMap::new();
         let mut env = Vec::new();
@@ -436,7 +411,8 @@ impl Convert<'_> {
             let value = match self.substitute(&variable.value) {
                 Ok(v) => v,
                 Err(u) => {
-                    diagnostics.push(self.unresolved(
+                    diagnostics.push(unresolved(
+                        self.workload,
                         pointer,
                         variable.value.span,
                         &format!("variable `{key}`"),
@@ -495,36 +471,11 @@ impl Convert<'_> {
                     .with_help(help.to_owned())
                     .with_source(&w.source)
             };
-            let bytes = match &file.content {
-                FileContent::Inline(text) => text.value.clone().into_bytes(),
-                FileContent::Binary(b64) => {
-                    match base64::engine::general_purpose::STANDARD.decode(b64.value.trim()) {
-                        Ok(bytes) => bytes,
-                        Err(e) => {
-                            diagnostics.push(fail(
-                                "score::file::base64",
-                                format!("`binaryContent` of `{target}` is not valid base64: {e}"),
-                                "write standard base64 (A-Z, a-z, 0-9, +, /, = padding)",
-                            ));
-                            continue;
-                        }
-                    }
-                }
-                FileContent::Source(path) => {
-                    let read = check_source_path(path)
-                        .and_then(|()| self.files.read(w.source.name(), path));
-                    match read {
-                        Ok(bytes) => bytes,
-                        Err(reason) => {
-                            diagnostics.push(
-                                Diagnostic::error("score::file::unreadable", format!("cannot read `{}` for `{target}`: {reason}", path.value))
-                                    .at(format!("{pointer}/source"), path.span)
-                                    .with_help("`source` is a path relative to the directory of this Score file")
-                                    .with_source(&w.source),
-                            );
-                            continue;
-                        }
-                    }
+            let bytes = match file_bytes(w, container, target, file, self.files) {
+                Ok(bytes) => bytes,
+                Err(d) => {
+                    diagnostics.push(*d);
+                    continue;
                 }
             };
             let expands = file.expands();
@@ -537,7 +488,8 @@ impl Convert<'_> {
                 (Ok(text), true) => match self.substitute(&text) {
                     Ok(t) => Ok(t),
                     Err(u) => {
-                        diagnostics.push(self.unresolved(
+                        diagnostics.push(unresolved(
+                            self.workload,
                             pointer.clone(),
                             file.target_span,
                             &format!("file `{target}`"),
@@ -609,18 +561,10 @@ impl Convert<'_> {
         let w = self.workload;
         for (target, volume) in &c.volumes {
             let pointer = format!("{}/source", pointer::volume(container, target));
-            let template = placeholders::parse(&volume.source);
-            let resource = match template.segments.as_slice() {
-                [Segment::Placeholder(p)] if p.keys.len() == 2 && p.root() == "resources" => {
-                    p.keys[1].clone()
-                }
-                _ => {
-                    diagnostics.push(
-                        Diagnostic::error("score::volume::source", format!("volume `{target}` has source `{}`, which does not name a resource", volume.source.value))
-                            .at(pointer, volume.source.span)
-                            .with_help("write `source: ${resources.NAME}` with a resource of a volume type (e.g. `type: volume`)")
-                            .with_source(&w.source),
-                    );
+            let resource = match volume_resource(w, container, target, volume) {
+                Ok(resource) => resource,
+                Err(d) => {
+                    diagnostics.push(*d);
                     continue;
                 }
             };
