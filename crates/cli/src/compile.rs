@@ -5,53 +5,137 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use score_compile::targets::compose;
+use score_compile::targets::{backstage, compose};
 use score_compile::{Seed, kubernetes};
 use score_spec::{Diagnostic, Diagnostics};
 
 use crate::{inputs, report};
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// What to compile to.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Target {
+    /// Kubernetes manifests (multi-document YAML).
     Kubernetes,
+    /// One Docker Compose file.
     Compose,
+    /// Backstage catalog entities (a `catalog-info.yaml`).
+    Backstage,
 }
 
-pub struct Request {
-    pub target: Target,
-    pub output: Option<PathBuf>,
-    pub project: Option<String>,
-    pub publish: Vec<String>,
-    pub env_file: Option<PathBuf>,
-    pub namespace: Option<String>,
-    pub provisioners: Vec<PathBuf>,
-    pub image: Option<String>,
-    pub seed: Option<String>,
-    pub paths: Vec<PathBuf>,
+impl Target {
+    fn name(self) -> &'static str {
+        match self {
+            Target::Kubernetes => "kubernetes",
+            Target::Compose => "compose",
+            Target::Backstage => "backstage",
+        }
+    }
 }
 
-pub fn run(request: Request) -> ExitCode {
+/// The arguments of `score compile`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// What to compile to.
+    #[arg(long, value_enum)]
+    target: Target,
+    /// Where to write the output; `-` or nothing for stdout. Written atomically.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Kubernetes: put every object in this namespace. Backstage: the namespace the
+    /// workloads run in (`backstage.io/kubernetes-namespace`).
+    #[arg(short, long, value_name = "NS")]
+    namespace: Option<String>,
+    /// A provisioner file, consulted before the built-in provisioners (repeatable; the
+    /// first matching entry wins).
+    #[arg(long = "provisioners", value_name = "FILE")]
+    provisioners: Vec<PathBuf>,
+    /// The image for containers whose `image` is `"."`.
+    #[arg(short, long, value_name = "IMAGE")]
+    image: Option<String>,
+    /// The secret that generated passwords are derived from. Without it, a fixed
+    /// public default is used: fine for development clusters only.
+    #[arg(long, env = "SCORE_SEED", value_name = "SEED", hide_env_values = true)]
+    seed: Option<String>,
+    /// The project name (`name:` in the file).
+    #[arg(short, long, value_name = "NAME", help_heading = "Compose")]
+    project: Option<String>,
+    /// Publish a workload's container port on the host (repeatable).
+    #[arg(long, value_name = "HOST_PORT:WORKLOAD:PORT", help_heading = "Compose")]
+    publish: Vec<String>,
+    /// Write the environment variables the file expects (from `environment` resources) to
+    /// FILE, as `KEY=` lines, sorted.
+    #[arg(long, value_name = "FILE", help_heading = "Compose")]
+    env_file: Option<PathBuf>,
+    /// The owner of workloads without a `backstage.score.dev/owner` annotation, an entity
+    /// reference [default: user:guest].
+    #[arg(long, value_name = "REF", help_heading = "Backstage")]
+    owner: Option<String>,
+    /// The lifecycle of workloads without a `backstage.score.dev/lifecycle` annotation
+    /// [default: experimental].
+    #[arg(long, value_name = "LIFECYCLE", help_heading = "Backstage")]
+    lifecycle: Option<String>,
+    /// The system of workloads without a `backstage.score.dev/system` annotation, an entity
+    /// reference.
+    #[arg(long, value_name = "REF", help_heading = "Backstage")]
+    system: Option<String>,
+    /// The catalog namespace of workloads without a `backstage.score.dev/namespace`
+    /// annotation [default: default].
+    #[arg(long, value_name = "NS", help_heading = "Backstage")]
+    catalog_namespace: Option<String>,
+    /// Score files, or directories searched recursively for `score.yaml`, `score.yml` and
+    /// `score.json`.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+pub fn run(request: Args) -> ExitCode {
     let usage = |message: String| {
         eprintln!("error: {message}");
         ExitCode::from(2)
     };
-    match request.target {
-        Target::Kubernetes => {
-            for (given, flag) in [
-                (request.project.is_some(), "--project"),
-                (!request.publish.is_empty(), "--publish"),
-                (request.env_file.is_some(), "--env-file"),
-            ] {
-                if given {
-                    return usage(format!("{flag} is for `--target compose`"));
-                }
-            }
+    let catalog = backstage::Options {
+        owner: request.owner.clone(),
+        lifecycle: request.lifecycle.clone(),
+        system: request.system.clone(),
+        namespace: request.catalog_namespace.clone(),
+        kubernetes_namespace: request.namespace.clone(),
+    };
+    let flags = [
+        (request.project.is_some(), "--project", "compose"),
+        (!request.publish.is_empty(), "--publish", "compose"),
+        (request.env_file.is_some(), "--env-file", "compose"),
+        (
+            request.namespace.is_some(),
+            "--namespace",
+            "kubernetes or backstage",
+        ),
+        (
+            !request.provisioners.is_empty(),
+            "--provisioners",
+            "kubernetes or compose",
+        ),
+        (request.image.is_some(), "--image", "kubernetes or compose"),
+        (catalog.owner.is_some(), "--owner", "backstage"),
+        (catalog.lifecycle.is_some(), "--lifecycle", "backstage"),
+        (catalog.system.is_some(), "--system", "backstage"),
+        (
+            catalog.namespace.is_some(),
+            "--catalog-namespace",
+            "backstage",
+        ),
+    ];
+    for (given, flag, targets) in flags {
+        if given && !targets.split(" or ").any(|t| t == request.target.name()) {
+            return usage(format!("{flag} is for `--target {targets}`"));
         }
-        Target::Compose => {
-            if request.namespace.is_some() {
-                return usage("--namespace is for `--target kubernetes`".into());
-            }
-        }
+    }
+    if let Some((field, problem)) = catalog.problems().into_iter().next() {
+        let flag = match field {
+            "namespace" => "catalog-namespace",
+            "kubernetes_namespace" => "namespace",
+            other => other,
+        };
+        return usage(format!("--{flag}: {problem}"));
     }
     if let Some(project) = &request.project
         && !is_project_name(project)
@@ -138,6 +222,9 @@ pub fn run(request: Request) -> ExitCode {
             },
         )
         .map(|out| (out.to_yaml(), Some(out.env_file()), out.warnings)),
+        Target::Backstage => {
+            backstage::compile(&workloads, &catalog).map(|out| (out.to_yaml(), None, out.warnings))
+        }
     };
     let (text, env_file, warnings) = match compiled {
         Ok(compiled) => compiled,

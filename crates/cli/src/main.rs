@@ -33,57 +33,16 @@ enum Command {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<std::path::PathBuf>,
     },
-    /// Compile Score files into Kubernetes manifests or a Docker Compose file.
+    /// Compile Score files into Kubernetes manifests, a Docker Compose file or a Backstage
+    /// catalog.
     ///
     /// All workloads given are compiled together: resources with the same `id` are shared,
     /// and workloads can refer to each other (`type: service`). Every resource is provisioned
     /// by the first matching provisioner: those of `--provisioners` files in order, then the
-    /// built-in ones. Exit status: 0 on success, 1 when a file is invalid or cannot be
-    /// compiled (nothing is written then), 2 for usage errors.
-    Compile {
-        /// What to compile to.
-        #[arg(long, value_enum)]
-        target: Target,
-        /// Where to write the output; `-` or nothing for stdout. Written atomically.
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<std::path::PathBuf>,
-        /// Kubernetes: put every object in this namespace.
-        #[arg(short, long, value_name = "NS")]
-        namespace: Option<String>,
-        /// Compose: the project name (`name:` in the file).
-        #[arg(short, long, value_name = "NAME")]
-        project: Option<String>,
-        /// Compose: publish a workload's container port on the host (repeatable).
-        #[arg(long, value_name = "HOST_PORT:WORKLOAD:PORT")]
-        publish: Vec<String>,
-        /// Compose: write the environment variables the file expects (from `environment`
-        /// resources) to FILE, as `KEY=` lines, sorted.
-        #[arg(long, value_name = "FILE")]
-        env_file: Option<std::path::PathBuf>,
-        /// A provisioner file, consulted before the built-in provisioners (repeatable; the
-        /// first matching entry wins).
-        #[arg(long = "provisioners", value_name = "FILE")]
-        provisioners: Vec<std::path::PathBuf>,
-        /// The image for containers whose `image` is `"."`.
-        #[arg(short, long, value_name = "IMAGE")]
-        image: Option<String>,
-        /// The secret that generated passwords are derived from. Without it, a fixed
-        /// public default is used: fine for development clusters only.
-        #[arg(long, env = "SCORE_SEED", value_name = "SEED", hide_env_values = true)]
-        seed: Option<String>,
-        /// Score files, or directories searched recursively for `score.yaml`, `score.yml` and
-        /// `score.json`.
-        #[arg(required = true, value_name = "PATH")]
-        paths: Vec<std::path::PathBuf>,
-    },
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Target {
-    /// Kubernetes manifests (multi-document YAML).
-    Kubernetes,
-    /// One Docker Compose file.
-    Compose,
+    /// built-in ones (the Backstage catalog provisions nothing). Exit status: 0 on success, 1
+    /// when a file is invalid or cannot be compiled (nothing is written then), 2 for usage
+    /// errors.
+    Compile(Box<compile::Args>),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -96,32 +55,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { format, paths } => validate(format, &paths),
-        Command::Compile {
-            target,
-            output,
-            namespace,
-            project,
-            publish,
-            env_file,
-            provisioners,
-            image,
-            seed,
-            paths,
-        } => compile::run(compile::Request {
-            target: match target {
-                Target::Kubernetes => compile::Target::Kubernetes,
-                Target::Compose => compile::Target::Compose,
-            },
-            output,
-            project,
-            publish,
-            env_file,
-            namespace,
-            provisioners,
-            image,
-            seed,
-            paths,
-        }),
+        Command::Compile(args) => compile::run(*args),
     }
 }
 

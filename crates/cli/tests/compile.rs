@@ -292,3 +292,97 @@ fn compose_settings() -> insta::Settings {
     settings.set_prepend_module_to_snapshot(false);
     settings
 }
+
+fn backstage_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("testdata/snapshots/backstage"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+fn backstage(extra: &[&str]) -> Run {
+    let mut args = vec!["compile", "--target", "backstage"];
+    args.extend_from_slice(extra);
+    score(&args, &[])
+}
+
+#[test]
+fn sample_sets_to_backstage() {
+    for set in ["onlineboutique", "aks-store-demo"] {
+        let dir = examples().join("samples").join(set);
+        // No provisioner file: the catalog provisions nothing, so `llm-model` needs none.
+        let run = backstage(&[path(&dir)]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stderr, "");
+        backstage_settings().bind(|| insta::assert_snapshot!(set, run.stdout));
+    }
+    // Paths in another order give the same bytes.
+    let shop = examples().join("samples/onlineboutique");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&shop)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    dirs.reverse();
+    let reversed: Vec<&str> = dirs.iter().map(|d| path(d)).collect();
+    assert_eq!(
+        backstage(&reversed).stdout,
+        backstage(&[path(&shop)]).stdout
+    );
+}
+
+#[test]
+fn backstage_flags() {
+    let dir = examples().join("resources/postgres");
+    let run = backstage(&[
+        "--owner",
+        "group:platform",
+        "--lifecycle",
+        "production",
+        "--system",
+        "shop",
+        "--catalog-namespace",
+        "shop",
+        "--namespace",
+        "shop-prod",
+        path(&dir),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for line in [
+        "  namespace: shop\n",
+        "    backstage.io/kubernetes-namespace: shop-prod\n",
+        "  owner: group:platform\n",
+        "  lifecycle: production\n",
+        "  system: shop\n",
+    ] {
+        assert!(run.stdout.contains(line), "{line:?} not in\n{}", run.stdout);
+    }
+    for (args, message) in [
+        (
+            &["--owner", "team a"][..],
+            "--owner: `team a` is not an entity reference",
+        ),
+        (
+            &["--catalog-namespace", "Shop"],
+            "--catalog-namespace: `Shop`",
+        ),
+        (
+            &["--provisioners", "x.yaml"],
+            "--provisioners is for `--target kubernetes or compose`",
+        ),
+        (&["--project", "x"], "--project is for `--target compose`"),
+    ] {
+        let mut all = args.to_vec();
+        all.push(path(&dir));
+        let run = backstage(&all);
+        assert_eq!(run.code, 2, "{args:?}");
+        assert!(run.stderr.contains(message), "{args:?}: {}", run.stderr);
+    }
+    let run = compile(&["--owner", "group:x", path(&dir)]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("--owner is for `--target backstage`"),
+        "{}",
+        run.stderr
+    );
+}

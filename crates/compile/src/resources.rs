@@ -31,6 +31,9 @@ pub struct ResourceNode {
     /// Every declaration, the first one (by workload name) first. Params and metadata are
     /// read from the first; placeholders in them resolve in the first one's workload.
     pub declarations: Vec<Declaration>,
+    /// The resources (indices into [`ResourceGraph::nodes`]) the first declaration's params
+    /// refer to, in ascending order; all of them come before this one.
+    pub depends_on: Vec<usize>,
 }
 
 impl ResourceNode {
@@ -98,6 +101,7 @@ impl ResourceGraph {
                             class: resource.class_or_default().to_owned(),
                             id: resource.id.as_ref().map(|i| i.value.clone()),
                             declarations: vec![declaration.clone()],
+                            depends_on: Vec::new(),
                         });
                         nodes.len() - 1
                     }
@@ -145,7 +149,12 @@ impl ResourceGraph {
         let mut ordered: Vec<Option<ResourceNode>> = nodes.into_iter().map(Some).collect();
         let nodes = order
             .iter()
-            .map(|&old| ordered[old].take().expect("each index once"))
+            .map(|&old| {
+                let mut node = ordered[old].take().expect("each index once");
+                node.depends_on = edges[old].iter().map(|&t| position[t]).collect();
+                node.depends_on.sort_unstable();
+                node
+            })
             .collect();
         let by_declaration = by_declaration
             .into_iter()

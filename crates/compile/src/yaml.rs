@@ -1,12 +1,14 @@
 //! Writing manifests as YAML: serde-saphyr's emitter (which quotes every string a YAML 1.1
 //! reader would take for a boolean, number, null or date), with keys in the order people
-//! write Kubernetes objects: `apiVersion`, `kind`, `metadata`, then `name`, `namespace`,
-//! `image`, `entrypoint`, `command`, `args` where present, then the rest alphabetically.
+//! write them: by default as in Kubernetes objects, `apiVersion`, `kind`, `metadata`, then
+//! `name`, `namespace`, `image`, `entrypoint`, `command`, `args` where present, then the rest
+//! alphabetically.
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
 
-const FIRST_KEYS: [&str; 9] = [
+/// The keys written first, in this order, at every level of a Kubernetes object.
+pub const KUBERNETES_KEY_ORDER: &[&str] = &[
     "apiVersion",
     "kind",
     "metadata",
@@ -18,33 +20,36 @@ const FIRST_KEYS: [&str; 9] = [
     "args",
 ];
 
-/// A JSON value serialized with the conventional key order.
-struct Ordered<'a>(&'a Value);
+/// A JSON value serialized with the keys in `first` first (in that order), then the rest
+/// alphabetically.
+struct Ordered<'a> {
+    value: &'a Value,
+    first: &'a [&'a str],
+}
 
 impl Serialize for Ordered<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
+        let first = self.first;
+        let nested = |value| Ordered { value, first };
+        match self.value {
             Value::Object(map) => {
                 let mut keys: Vec<&String> = map.keys().collect();
                 keys.sort_by_key(|k| {
                     (
-                        FIRST_KEYS
-                            .iter()
-                            .position(|f| f == k)
-                            .unwrap_or(FIRST_KEYS.len()),
+                        first.iter().position(|f| f == k).unwrap_or(first.len()),
                         k.as_str(),
                     )
                 });
                 let mut out = serializer.serialize_map(Some(keys.len()))?;
                 for key in keys {
-                    out.serialize_entry(key, &Ordered(&map[key]))?;
+                    out.serialize_entry(key, &nested(&map[key]))?;
                 }
                 out.end()
             }
             Value::Array(items) => {
                 let mut out = serializer.serialize_seq(Some(items.len()))?;
                 for item in items {
-                    out.serialize_element(&Ordered(item))?;
+                    out.serialize_element(&nested(item))?;
                 }
                 out.end()
             }
@@ -62,20 +67,30 @@ fn options() -> serde_saphyr::SerializerOptions {
     options
 }
 
-/// One YAML document.
+/// One YAML document, keys in the Kubernetes order.
 pub fn to_yaml(value: &Value) -> String {
+    to_yaml_ordered(value, KUBERNETES_KEY_ORDER)
+}
+
+/// One YAML document, the keys in `first` first (in that order), then the rest alphabetically.
+pub fn to_yaml_ordered(value: &Value, first: &[&str]) -> String {
     let mut out = String::new();
-    serde_saphyr::to_fmt_writer_with_options(&mut out, &Ordered(value), options())
+    serde_saphyr::to_fmt_writer_with_options(&mut out, &Ordered { value, first }, options())
         .expect("a JSON value always serializes");
     out
 }
 
-/// A multi-document stream, each document introduced by `---`.
+/// A multi-document stream, each document introduced by `---`, keys in the Kubernetes order.
 pub fn to_yaml_stream(values: &[Value]) -> String {
+    to_yaml_stream_ordered(values, KUBERNETES_KEY_ORDER)
+}
+
+/// A multi-document stream, each document introduced by `---`, the keys in `first` first.
+pub fn to_yaml_stream_ordered(values: &[Value], first: &[&str]) -> String {
     let mut out = String::new();
     for value in values {
         out.push_str("---\n");
-        out.push_str(&to_yaml(value));
+        out.push_str(&to_yaml_ordered(value, first));
         if !out.ends_with('\n') {
             out.push('\n');
         }

@@ -28,6 +28,15 @@ pub use names::{KIND_ANNOTATION, SERVICE_NAME_ANNOTATION};
 /// The value of the `app.kubernetes.io/managed-by` label on everything we generate.
 pub const MANAGED_BY: &str = "score-rs";
 
+/// The labels that select a workload's objects (its Deployment or StatefulSet, pods, Service
+/// and ConfigMap): the pods' selector, also on every other object of the workload.
+pub fn selector_labels(workload: &str) -> [(&'static str, &str); 2] {
+    [
+        ("app.kubernetes.io/name", workload),
+        ("app.kubernetes.io/instance", workload),
+    ]
+}
+
 /// How to compile.
 pub struct Options<'a> {
     /// Set on every namespaced object.

@@ -61,15 +61,16 @@ impl Convert<'_> {
         let mut diagnostics = Vec::new();
         let w = self.workload;
         let name = w.name();
-        let labels = json!({
-            "app.kubernetes.io/name": name,
-            "app.kubernetes.io/instance": name,
-            "app.kubernetes.io/managed-by": self.managed_by,
-        });
-        let selector = json!({
-            "app.kubernetes.io/name": name,
-            "app.kubernetes.io/instance": name,
-        });
+        let selector: Map<String, Value> = super::selector_labels(name)
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.into()))
+            .collect();
+        let mut labels = selector.clone();
+        labels.insert(
+            "app.kubernetes.io/managed-by".into(),
+            self.managed_by.into(),
+        );
+        let (selector, labels) = (Value::Object(selector), Value::Object(labels));
         let top_annotations = json!({ "k8s.score.dev/workload-name": name });
 
         let roles = self.roles(&mut diagnostics);
@@ -94,7 +95,11 @@ impl Convert<'_> {
             .metadata
             .annotations
             .iter()
-            .filter(|(k, _)| !k.starts_with("k8s.score.dev/"))
+            // Directives for us, not for the cluster.
+            .filter(|(k, _)| {
+                !k.starts_with("k8s.score.dev/")
+                    && !k.starts_with(crate::targets::backstage::ANNOTATION_PREFIX)
+            })
             .map(|(k, v)| (k.clone(), Value::String(v.value.clone())))
             .collect();
         pod_annotations.insert("k8s.score.dev/workload-name".into(), name.into());
