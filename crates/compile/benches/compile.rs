@@ -1,12 +1,14 @@
-//! Cost of compiling to Kubernetes, per workload.
+//! Cost of compiling, per workload.
 //!
 //! Run with `cargo bench -p score-compile`. Groups:
 //! - `onlineboutique/compile`: the 11 Online Boutique workloads (already parsed) compiled
 //!   together: resource graph, provisioners (minijinja), substitution, conversion;
 //! - `onlineboutique/compose`: the same workloads compiled to one Compose file;
+//! - `onlineboutique/backstage+yaml`: the same workloads to a Backstage catalog, as text;
 //! - `onlineboutique/parse+compile+yaml`: the whole job of `score compile`, minus file I/O;
 //! - `scale/compile`: a generated set of 200 workloads, each with a postgres, a dns, a route
-//!   and service references to its neighbours, compiled together.
+//!   and service references to its neighbours, compiled together;
+//! - `scale/backstage+yaml`: the same 200 workloads to a Backstage catalog, as text.
 //!
 //! Throughput is in elements (= workloads) per second.
 
@@ -114,6 +116,14 @@ fn benches(c: &mut Criterion) {
                         .unwrap()
                 })
             });
+            group.bench_function("backstage+yaml", |b| {
+                let options = score_compile::backstage::Options::default();
+                b.iter(|| {
+                    score_compile::backstage::compile(black_box(&workloads), &options)
+                        .unwrap()
+                        .to_yaml()
+                })
+            });
             group.bench_function("parse+compile+yaml", |b| {
                 b.iter(|| {
                     let workloads = parse(black_box(&texts));
@@ -134,6 +144,14 @@ fn benches(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(10));
     group.bench_function("compile", |b| {
         b.iter(|| kubernetes::compile(black_box(&workloads), &options).unwrap())
+    });
+    group.bench_function("backstage+yaml", |b| {
+        let options = score_compile::backstage::Options::default();
+        b.iter(|| {
+            score_compile::backstage::compile(black_box(&workloads), &options)
+                .unwrap()
+                .to_yaml()
+        })
     });
     group.finish();
 }

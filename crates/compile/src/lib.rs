@@ -9,7 +9,11 @@
 //! 3. [`placeholders`]: `${…}` in variables, files and volumes are substituted from the
 //!    workload's metadata and the resources' outputs; secret outputs stay references
 //!    ([`secrets`]);
-//! 4. a target ([`targets::kubernetes`]) turns workloads and resource manifests into output.
+//! 4. a target ([`targets::kubernetes`], [`targets::compose`]) turns workloads and resource
+//!    manifests into output.
+//!
+//! The Backstage target ([`targets::backstage`]) needs only step 1: a catalog describes
+//! workloads and the resources they use, not how they are provisioned.
 //!
 //! ```
 //! use score_compile::kubernetes;
@@ -49,4 +53,4 @@ pub use files::{NoSourceFiles, SourceFiles};
 pub use provisioners::{Provisioner, parse_provisioners};
 pub use score_spec::Workload;
 pub use seed::Seed;
-pub use targets::kubernetes;
+pub use targets::{backstage, compose, kubernetes};

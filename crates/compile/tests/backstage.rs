@@ -335,6 +335,8 @@ fn bad_annotations_are_errors_at_their_place() {
             ),
         ]
     );
+    // An unknown key is underlined itself.
+    assert_eq!(d.0[0].span.unwrap().column, 5);
     assert_eq!(
         d.0[0].help.as_deref(),
         Some("did you mean `backstage.score.dev/owner`?")

@@ -356,8 +356,11 @@ fn annotation_problem(
 
 fn unknown_annotation(workload: &Workload, key: &str) -> Diagnostic {
     let pointer = annotation_pointer(key);
+    // The key is what is wrong, so point at it.
     let span = workload
-        .span_of(&pointer)
+        .document
+        .locate(&pointer)
+        .and_then(|l| l.key_span)
         .unwrap_or(workload.metadata.name.span);
     let known: Vec<String> = KEYS
         .iter()
