@@ -558,20 +558,31 @@ fn component(
     if !s.tags.is_empty() {
         metadata.insert("tags".into(), json!(s.tags));
     }
-    let mut spec = json!({
+    let spec = json!({
         "type": s.r#type,
         "lifecycle": s.lifecycle,
         "owner": s.owner,
     });
-    if let Some(system) = &s.system {
-        spec["system"] = system.clone().into();
+    entity("Component", metadata, spec, s.system.as_deref(), depends_on)
+}
+
+/// An entity of `kind`, with the optional parts of `spec` set when present.
+fn entity(
+    kind: &str,
+    metadata: Map<String, Value>,
+    mut spec: Value,
+    system: Option<&str>,
+    depends_on: Vec<String>,
+) -> Value {
+    if let Some(system) = system {
+        spec["system"] = system.into();
     }
     if !depends_on.is_empty() {
         spec["dependsOn"] = json!(depends_on);
     }
     json!({
         "apiVersion": "backstage.io/v1alpha1",
-        "kind": "Component",
+        "kind": kind,
         "metadata": metadata,
         "spec": spec,
     })
@@ -618,19 +629,8 @@ fn resource(
     let mut metadata = metadata(&r.name, &r.namespace);
     metadata.insert("annotations".into(), Value::Object(annotations));
     metadata.insert("description".into(), description.into());
-    let mut spec = json!({ "type": node.r#type, "owner": r.owner });
-    if let Some(system) = &r.system {
-        spec["system"] = system.clone().into();
-    }
-    if !depends_on.is_empty() {
-        spec["dependsOn"] = json!(depends_on);
-    }
-    json!({
-        "apiVersion": "backstage.io/v1alpha1",
-        "kind": "Resource",
-        "metadata": metadata,
-        "spec": spec,
-    })
+    let spec = json!({ "type": node.r#type, "owner": r.owner });
+    entity("Resource", metadata, spec, r.system.as_deref(), depends_on)
 }
 
 /// `a`, `a and b`, `a, b and c`.
