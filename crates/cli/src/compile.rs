@@ -23,7 +23,7 @@ pub enum Target {
 }
 
 impl Target {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Target::Kubernetes => "kubernetes",
             Target::Compose => "compose",
@@ -82,10 +82,57 @@ pub struct Args {
     /// annotation [default: default].
     #[arg(long, value_name = "NS", help_heading = "Backstage")]
     catalog_namespace: Option<String>,
+    /// How to print problems: `human` (source snippets) or `github` (GitHub Actions
+    /// annotations on the offending lines; on stdout when `-o FILE` is given, else stderr).
+    #[arg(long, value_enum, default_value_t = report::MessageFormat::Human)]
+    message_format: report::MessageFormat,
     /// Score files, or directories searched recursively for `score.yaml`, `score.yml` and
     /// `score.json`.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
+}
+
+/// Workloads and provisioners read from the files named on the command line, and the
+/// problems found in them.
+pub struct Loaded {
+    pub workloads: Vec<score_spec::Workload>,
+    pub provisioners: Vec<score_compile::Provisioner>,
+    pub problems: Vec<Diagnostic>,
+}
+
+/// Reads the Score files under `paths` and the provisioner files. `Err` is a usage error (a
+/// path that does not exist); problems inside files are in [`Loaded::problems`].
+pub fn load(paths: &[PathBuf], provisioner_files: &[PathBuf]) -> Result<Loaded, String> {
+    let files = inputs::collect(paths)?;
+    let mut problems: Vec<Diagnostic> = Vec::new();
+    let mut workloads = Vec::new();
+    for file in &files {
+        match inputs::read(file) {
+            Ok(source) => match score_spec::parse_workload_with(source, &Default::default()) {
+                Ok(parsed) => {
+                    problems.extend(parsed.warnings);
+                    workloads.push(parsed.workload);
+                }
+                Err(diagnostics) => problems.extend(diagnostics),
+            },
+            Err(diagnostic) => problems.push(*diagnostic),
+        }
+    }
+    let mut provisioners = Vec::new();
+    for path in provisioner_files {
+        let parsed = inputs::read(path)
+            .map_err(|d| Diagnostics(vec![*d]))
+            .and_then(|source| score_compile::parse_provisioners(source.text(), source.name()));
+        match parsed {
+            Ok(list) => provisioners.extend(list),
+            Err(diagnostics) => problems.extend(diagnostics),
+        }
+    }
+    Ok(Loaded {
+        workloads,
+        provisioners,
+        problems,
+    })
 }
 
 pub fn run(request: Args) -> ExitCode {
@@ -159,40 +206,21 @@ pub fn run(request: Args) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let files = match inputs::collect(&request.paths) {
-        Ok(files) => files,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(2);
-        }
+    let Loaded {
+        workloads,
+        provisioners,
+        mut problems,
+    } = match load(&request.paths, &request.provisioners) {
+        Ok(loaded) => loaded,
+        Err(message) => return usage(message),
     };
-
-    let mut problems: Vec<Diagnostic> = Vec::new();
-    let mut workloads = Vec::new();
-    for file in &files {
-        match inputs::read(file) {
-            Ok(source) => match score_spec::parse_workload_with(source, &Default::default()) {
-                Ok(parsed) => {
-                    problems.extend(parsed.warnings);
-                    workloads.push(parsed.workload);
-                }
-                Err(diagnostics) => problems.extend(diagnostics),
-            },
-            Err(diagnostic) => problems.push(*diagnostic),
-        }
-    }
-    let mut provisioners = Vec::new();
-    for path in &request.provisioners {
-        let parsed = inputs::read(path)
-            .map_err(|d| Diagnostics(vec![*d]))
-            .and_then(|source| score_compile::parse_provisioners(source.text(), source.name()));
-        match parsed {
-            Ok(list) => provisioners.extend(list),
-            Err(diagnostics) => problems.extend(diagnostics),
-        }
-    }
+    let messages = report::Messages {
+        format: request.message_format,
+        // Annotations must not end up inside the YAML written to stdout.
+        to_stdout: matches!(&request.output, Some(p) if p != Path::new("-")),
+    };
     if problems.iter().any(Diagnostic::is_error) {
-        report::compile_problems(&problems);
+        messages.compile_problems(&problems);
         return ExitCode::from(1);
     }
 
@@ -230,13 +258,13 @@ pub fn run(request: Args) -> ExitCode {
         Ok(compiled) => compiled,
         Err(diagnostics) => {
             problems.extend(diagnostics);
-            report::compile_problems(&problems);
+            messages.compile_problems(&problems);
             return ExitCode::from(1);
         }
     };
     problems.extend(warnings.iter().cloned());
     if !problems.is_empty() {
-        report::compile_problems(&problems);
+        messages.compile_problems(&problems);
     }
     if let (Some(path), Some(content)) = (&request.env_file, &env_file)
         && let Err(e) = write_atomically(path, content.as_bytes())

@@ -6,12 +6,30 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod compile;
+mod init;
 mod inputs;
+mod inspect;
 mod report;
+
+const EXAMPLES: &str = "\
+Examples:
+  score init                                         write a sample score.yaml
+  score validate services/                           check every score.yaml below services/
+  score compile --target kubernetes -o manifests.yaml services/
+  score compile --target compose -o compose.yaml score.yaml
+  score compile --target backstage -o catalog-info.yaml services/
+  score resources services/                          what each resource is provisioned by
+  score provisioners list --target compose           the provisioners, in match order";
 
 /// Validate and compile Score workload specifications (score.dev/v1b1).
 #[derive(Parser)]
-#[command(name = "score", version, about, propagate_version = true)]
+#[command(
+    name = "score",
+    version,
+    about,
+    propagate_version = true,
+    after_help = EXAMPLES
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -24,8 +42,9 @@ enum Command {
     /// Exit status: 0 when every file is valid (warnings allowed), 1 when any is invalid,
     /// 2 for usage errors (such as a path that does not exist).
     Validate {
-        /// How to print diagnostics: `human` (source snippets, on stderr) or `json` (one array
-        /// of diagnostics on stdout).
+        /// How to print diagnostics: `human` (source snippets, on stderr), `json` (one array
+        /// of diagnostics on stdout) or `github` (GitHub Actions annotations on stdout, so CI
+        /// shows each on its line).
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// Score files, or directories searched recursively for `score.yaml`, `score.yml` and
@@ -42,13 +61,53 @@ enum Command {
     /// built-in ones (the Backstage catalog provisions nothing). Exit status: 0 on success, 1
     /// when a file is invalid or cannot be compiled (nothing is written then), 2 for usage
     /// errors.
+    #[command(after_help = "Examples:
+  score compile --target kubernetes -n shop -o manifests.yaml services/
+  score compile --target kubernetes --provisioners platform.provisioners.yaml services/
+  score compile --target compose -p shop --publish 8080:frontend:8080 -o compose.yaml services/
+  score compile --target backstage --owner group:payments -o catalog-info.yaml services/")]
     Compile(Box<compile::Args>),
+    /// Write a commented sample `score.yaml` (a container, a database, a DNS name and a route)
+    /// that compiles as it is. Never overwrites a file.
+    Init(init::Args),
+    /// Inspect provisioners.
+    #[command(subcommand)]
+    Provisioners(ProvisionersCommand),
+    /// List the resources of Score files: identity, the provisioner that matched, output
+    /// names (never the values of secrets), in provisioning order.
+    Resources(inspect::ResourcesArgs),
+    /// Print one of our JSON schemas, for editors and other tools.
+    Schema {
+        #[arg(value_enum, default_value_t = Schema::Workload)]
+        which: Schema,
+    },
+    /// Print a shell completion script (e.g. `score completions bash > ~/.local/share/bash-completion/completions/score`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProvisionersCommand {
+    /// The provisioners `compile` would consult, in match order: the files given, then the
+    /// target's built-in ones.
+    List(inspect::ProvisionersArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Schema {
+    /// Score workloads (score.dev/v1b1), as this tool validates them.
+    Workload,
+    /// Provisioner files (`--provisioners`).
+    Provisioners,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Human,
     Json,
+    Github,
 }
 
 fn main() -> ExitCode {
@@ -56,6 +115,24 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate { format, paths } => validate(format, &paths),
         Command::Compile(args) => compile::run(*args),
+        Command::Init(args) => init::run(args),
+        Command::Provisioners(ProvisionersCommand::List(args)) => inspect::provisioners(args),
+        Command::Resources(args) => inspect::resources(args),
+        Command::Schema { which } => {
+            print!(
+                "{}",
+                match which {
+                    Schema::Workload => score_spec::SCORE_V1B1_SCHEMA,
+                    Schema::Provisioners => score_compile::provisioners::PROVISIONERS_SCHEMA,
+                }
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "score", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
     }
 }
 
@@ -85,6 +162,10 @@ fn validate(format: Format, paths: &[std::path::PathBuf]) -> ExitCode {
     match format {
         Format::Json => report::json(&all),
         Format::Human => report::human(&all, files.len(), invalid),
+        Format::Github => {
+            report::github(&all, &mut std::io::stdout().lock());
+            report::summary_only(&all, files.len(), invalid);
+        }
     }
     if invalid > 0 {
         ExitCode::from(1)

@@ -12,6 +12,13 @@ pub fn json(diagnostics: &[Diagnostic]) {
     let _ = writeln!(out);
 }
 
+/// The one-line summary on stderr.
+pub fn summary_only(diagnostics: &[Diagnostic], files: usize, invalid: usize) {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    eprintln!("{}", summary(files, invalid, errors, warnings));
+}
+
 /// Snippets on stderr, then a one-line summary.
 pub fn human(diagnostics: &[Diagnostic], files: usize, invalid: usize) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -24,12 +31,78 @@ pub fn human(diagnostics: &[Diagnostic], files: usize, invalid: usize) {
     let _ = writeln!(err, "{}", summary(files, invalid, errors, warnings));
 }
 
-/// Snippets on stderr, then a one-line summary of a compile that failed (or warned).
-pub fn compile_problems(diagnostics: &[Diagnostic]) {
+/// How `compile` prints problems.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MessageFormat {
+    /// Source snippets with help, on stderr.
+    Human,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::…`).
+    Github,
+}
+
+/// Where and how a compile prints its problems.
+pub struct Messages {
+    pub format: MessageFormat,
+    /// Annotations go to stdout (where GitHub reads them) unless the output does.
+    pub to_stdout: bool,
+}
+
+impl Messages {
+    pub fn compile_problems(&self, diagnostics: &[Diagnostic]) {
+        if self.format == MessageFormat::Github {
+            if self.to_stdout {
+                github(diagnostics, &mut std::io::stdout().lock());
+            } else {
+                github(diagnostics, &mut std::io::stderr().lock());
+            }
+        }
+        compile_problems(diagnostics, self.format == MessageFormat::Human);
+    }
+}
+
+/// One GitHub Actions annotation per diagnostic, on the line it is about: a CI run shows it on
+/// the pull request's diff. Messages keep their help as a second line.
+pub fn github(diagnostics: &[Diagnostic], out: &mut dyn Write) {
+    // Workflow command syntax: data escapes `%`, CR and LF; properties also `:` and `,`.
+    let data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let property = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    for d in diagnostics {
+        let level = if d.is_error() { "error" } else { "warning" };
+        let mut properties = vec![format!("title={}", property(d.code))];
+        if let Some(file) = d.file() {
+            properties.insert(0, format!("file={}", property(file)));
+            if let Some(span) = d.span.filter(|s| !s.is_unknown()) {
+                properties.insert(1, format!("line={}", span.line));
+                properties.insert(2, format!("col={}", span.column));
+            }
+        }
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        let _ = writeln!(
+            out,
+            "::{level} {}::{}",
+            properties.join(","),
+            data(&message)
+        );
+    }
+}
+
+/// Snippets on stderr (unless `snippets` is false), then a one-line summary of a compile that
+/// failed.
+pub fn compile_problems(diagnostics: &[Diagnostic], snippets: bool) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut err = std::io::stderr().lock();
-    for diagnostic in diagnostics {
-        let _ = write!(err, "{}", render(diagnostic, color));
+    if snippets {
+        for diagnostic in diagnostics {
+            let _ = write!(err, "{}", render(diagnostic, color));
+        }
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });

@@ -13,7 +13,92 @@ use serde_json::{Map, Value, json};
 
 use crate::files::{SourceFiles, check_source_path};
 use crate::placeholders::Unresolved;
-use crate::resources::location;
+use crate::provisioners::Provisioned;
+use crate::resources::{ResourceGraph, location};
+use crate::secrets;
+
+/// What became of one resource in a compile: its identity, who declared it, the provisioner
+/// that handled it and the names of its outputs (never their values). `score resources`
+/// prints these; embedders can use them to inspect a compile.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ResourceReport {
+    /// `type.class#workload.name`, or `type.class#id` for a shared resource.
+    pub uid: String,
+    #[serde(rename = "type")]
+    pub r#type: String,
+    pub class: String,
+    pub id: Option<String>,
+    /// The workloads that declare it, first declaration first.
+    pub declared_by: Vec<Declarer>,
+    /// The uri of the provisioner that handled it; `None` when the target provisions nothing
+    /// (the Backstage catalog).
+    pub provisioner: Option<String>,
+    /// The names of its outputs, sorted.
+    pub outputs: Vec<String>,
+    /// The names of the outputs that are secrets (a subset of `outputs`).
+    pub secret_outputs: Vec<String>,
+    /// The uids of the resources its params use, which are provisioned before it.
+    pub depends_on: Vec<String>,
+}
+
+/// A workload that declares a resource, and the name it gives the resource.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Declarer {
+    pub workload: String,
+    pub resource: String,
+}
+
+/// One report per resource, in provisioning order.
+pub(crate) fn resource_reports(
+    graph: &ResourceGraph,
+    workloads: &[&Workload],
+    provisioned: Option<&Provisioned>,
+) -> Vec<ResourceReport> {
+    graph
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let outputs = provisioned
+                .and_then(|p| p.outputs.get(i))
+                .and_then(Value::as_object);
+            let names = |secret_only: bool| -> Vec<String> {
+                let mut names: Vec<String> = outputs
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, v)| {
+                        !secret_only || find_string(v, &secrets::contains_secret).is_some()
+                    })
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                names.sort();
+                names
+            };
+            ResourceReport {
+                uid: node.uid.clone(),
+                r#type: node.r#type.clone(),
+                class: node.class.clone(),
+                id: node.id.clone(),
+                declared_by: node
+                    .declarations
+                    .iter()
+                    .map(|d| Declarer {
+                        workload: workloads[d.workload].name().to_owned(),
+                        resource: d.name.clone(),
+                    })
+                    .collect(),
+                provisioner: provisioned.map(|p| p.provisioners[i].clone()),
+                outputs: names(false),
+                secret_outputs: names(true),
+                depends_on: node
+                    .depends_on
+                    .iter()
+                    .map(|&j| graph.nodes[j].uid.clone())
+                    .collect(),
+            }
+        })
+        .collect()
+}
 
 /// The workloads sorted by name, so that nothing depends on the order they were given in;
 /// two workloads with one name are an error.

@@ -64,7 +64,7 @@ use score_spec::{Span, Workload};
 use serde_json::{Map, Value, json};
 
 use crate::resources::{ResourceGraph, ResourceNode};
-use crate::targets::{kubernetes, sorted_workloads};
+use crate::targets::{ResourceReport, kubernetes, resource_reports, sorted_workloads};
 
 pub use names::{check_entity_ref, is_entity_name, is_namespace, normalize_tag};
 
@@ -158,6 +158,8 @@ impl Options {
 pub struct Output {
     pub entities: Vec<Value>,
     pub warnings: Diagnostics,
+    /// Every resource, in dependency order (nothing is provisioned).
+    pub resources: Vec<ResourceReport>,
 }
 
 impl Output {
@@ -244,6 +246,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
     Ok(Output {
         entities,
         warnings: diagnostics.sorted(),
+        resources: resource_reports(&graph, &workloads, None),
     })
 }
 

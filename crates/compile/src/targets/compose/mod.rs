@@ -24,7 +24,9 @@ use crate::files::{NoSourceFiles, SourceFiles};
 use crate::provisioners::{self, Provisioner, TargetContext};
 use crate::resources::{ResourceGraph, location};
 use crate::seed::Seed;
-use crate::targets::{find_string, sorted_workloads, workload_services};
+use crate::targets::{
+    ResourceReport, find_string, resource_reports, sorted_workloads, workload_services,
+};
 
 /// The uri of the built-in provisioner of `environment` resources, which the compiler handles
 /// natively: `${resources.env.KEY}` becomes Compose's `${KEY}`.
@@ -112,6 +114,8 @@ pub struct Output {
     /// Names of the variables `environment` resources read, sorted.
     pub environment: Vec<String>,
     pub warnings: Diagnostics,
+    /// What became of each resource, in provisioning order.
+    pub resources: Vec<ResourceReport>,
 }
 
 impl Output {
@@ -334,6 +338,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         compose,
         environment: used_variables.into_iter().collect(),
         warnings: warnings.sorted(),
+        resources: resource_reports(&graph, &workloads, Some(&provisioned)),
     })
 }
 

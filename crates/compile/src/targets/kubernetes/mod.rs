@@ -21,7 +21,9 @@ use crate::provisioners::{self, Provisioner, TargetContext};
 use crate::resources::ResourceGraph;
 use crate::secrets;
 use crate::seed::Seed;
-use crate::targets::{find_string, sorted_workloads, workload_services};
+use crate::targets::{
+    ResourceReport, find_string, resource_reports, sorted_workloads, workload_services,
+};
 
 pub use names::{KIND_ANNOTATION, SERVICE_NAME_ANNOTATION};
 
@@ -68,6 +70,8 @@ impl Default for Options<'_> {
 pub struct Output {
     pub manifests: Vec<Value>,
     pub warnings: Diagnostics,
+    /// What became of each resource, in provisioning order.
+    pub resources: Vec<ResourceReport>,
 }
 
 impl Output {
@@ -209,6 +213,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
     Ok(Output {
         manifests: unique.into_iter().map(|(m, _)| m).collect(),
         warnings: warnings.sorted(),
+        resources: resource_reports(&graph, &workloads, Some(&provisioned)),
     })
 }
 

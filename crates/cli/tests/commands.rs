@@ -1,0 +1,297 @@
+//! The commands around `compile`: `init`, `provisioners list`, `resources`, `schema`,
+//! `completions`, and the GitHub message format, run as the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn score_in(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_score"))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("SCORE_SEED")
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+fn score(args: &[&str]) -> Run {
+    score_in(&root(), args)
+}
+
+fn json(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", run.stdout, run.stderr))
+}
+
+/// A fresh empty directory under the target directory, removed first if left over.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn init_writes_a_sample_that_compiles_for_each_target_and_never_overwrites() {
+    for target in ["kubernetes", "compose", "backstage"] {
+        let dir = scratch(&format!("init-{target}"));
+        let run = score_in(&dir, &["init", "--target", target]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let sample = std::fs::read_to_string(dir.join("score.yaml")).unwrap();
+        for wanted in ["type: postgres", "type: dns", "type: route", "ports:"] {
+            assert!(
+                sample.contains(wanted),
+                "{target}: no {wanted:?} in\n{sample}"
+            );
+        }
+        assert!(sample.contains(&format!("--target {target}")));
+        let run = score_in(
+            &dir,
+            &[
+                "compile",
+                "--target",
+                target,
+                "-o",
+                "out.yaml",
+                "score.yaml",
+            ],
+        );
+        assert_eq!(run.code, 0, "{target}: {}", run.stderr);
+        // No warnings either: the sample is meant to be copied.
+        assert_eq!(run.stderr, "", "{target}");
+
+        std::fs::write(dir.join("score.yaml"), "mine").unwrap();
+        let run = score_in(&dir, &["init", "--target", target]);
+        assert_eq!(run.code, 1);
+        assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("score.yaml")).unwrap(),
+            "mine"
+        );
+    }
+    let dir = scratch("init-file");
+    let run = score_in(&dir, &["init", "--file", "web.score.yaml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(dir.join("web.score.yaml").is_file());
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("testdata/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    let sample = std::fs::read_to_string(scratch_init("backstage")).unwrap();
+    settings.bind(|| insta::assert_snapshot!("init-backstage", sample));
+}
+
+fn scratch_init(target: &str) -> PathBuf {
+    let dir = scratch(&format!("init-snapshot-{target}"));
+    assert_eq!(score_in(&dir, &["init", "--target", target]).code, 0);
+    dir.join("score.yaml")
+}
+
+#[test]
+fn provisioners_list_shows_user_files_first_then_built_ins() {
+    let run = score(&[
+        "provisioners",
+        "list",
+        "--provisioners",
+        "testdata/provisioners/community.provisioners.yaml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let list = json(&run);
+    let list = list.as_array().unwrap();
+    let types: Vec<&str> = list.iter().map(|p| p["type"].as_str().unwrap()).collect();
+    assert_eq!(&types[..2], ["llm-model", "endpoint"]);
+    let postgres = list.iter().find(|p| p["type"] == "postgres").unwrap();
+    assert_eq!(postgres["file"], "<built-in kubernetes provisioners>");
+    assert!(
+        postgres["outputs"]
+            .as_array()
+            .unwrap()
+            .contains(&"password".into())
+    );
+    for p in list {
+        for key in [
+            "uri",
+            "type",
+            "class",
+            "id",
+            "params",
+            "outputs",
+            "description",
+            "file",
+        ] {
+            assert!(p.get(key).is_some(), "{key} missing in {p}");
+        }
+    }
+
+    let compose = json(&score(&[
+        "provisioners",
+        "list",
+        "--target",
+        "compose",
+        "--format",
+        "json",
+    ]));
+    assert!(
+        compose
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["type"] == "environment")
+    );
+    let table = score(&["provisioners", "list"]);
+    assert_eq!(table.code, 0);
+    assert!(table.stdout.starts_with("TYPE "), "{}", table.stdout);
+    assert!(table.stdout.lines().any(|l| l.starts_with("postgres ")));
+}
+
+#[test]
+fn resources_lists_identity_provisioner_and_output_names_never_secret_values() {
+    let shop = root().join("../shared/corpus/valid/examples/samples/aks-store-demo");
+    let run = score(&[
+        "resources",
+        "--provisioners",
+        "testdata/provisioners/community.provisioners.yaml",
+        "--format",
+        "json",
+        shop.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let list = json(&run);
+    let list = list.as_array().unwrap();
+    let queue = list
+        .iter()
+        .find(|r| r["uid"] == "amqp.default#orders-queue")
+        .unwrap();
+    assert_eq!(queue["provisioner"], "template://score-rs/amqp");
+    assert_eq!(queue["declared_by"].as_array().unwrap().len(), 2);
+    assert!(
+        queue["secret_outputs"]
+            .as_array()
+            .unwrap()
+            .contains(&"password".into())
+    );
+    // Names only: no password value, no secret reference.
+    assert!(!run.stdout.contains("secretKeyRef") && !run.stdout.contains('\u{F0000}'));
+
+    let web = root().join("testdata/valid/score.yaml");
+    let run = score(&["resources", web.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(lines[0].starts_with("#  UID"), "{}", run.stdout);
+    // The route uses the dns host, so the dns comes first.
+    let dns = lines
+        .iter()
+        .position(|l| l.contains("dns.default#"))
+        .unwrap();
+    let route = lines
+        .iter()
+        .position(|l| l.contains("route.default#"))
+        .unwrap();
+    assert!(dns < route, "{}", run.stdout);
+    assert!(run.stdout.contains("password (secret)"), "{}", run.stdout);
+
+    let catalog = json(&score(&[
+        "resources",
+        "--target",
+        "backstage",
+        "--format",
+        "json",
+        web.to_str().unwrap(),
+    ]));
+    assert!(catalog[0]["provisioner"].is_null());
+}
+
+#[test]
+fn schemas_are_printed_as_json() {
+    for which in ["workload", "provisioners"] {
+        let run = score(&["schema", which]);
+        assert_eq!(run.code, 0);
+        let schema = json(&run);
+        assert!(
+            schema["$schema"]
+                .as_str()
+                .unwrap()
+                .contains("json-schema.org")
+        );
+    }
+    assert_eq!(
+        json(&score(&["schema"]))["title"],
+        json(&score(&["schema", "workload"]))["title"]
+    );
+}
+
+#[test]
+fn github_annotations_point_at_the_line() {
+    let bad = root().join("testdata/diagnostics");
+    let file = std::fs::read_dir(&bad)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap() == "typos.yaml")
+        .expect("testdata/diagnostics/typos.yaml");
+    let run = score(&["validate", "--format", "github", file.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    let first = run.stdout.lines().next().unwrap();
+    assert!(first.starts_with("::error file="), "{}", run.stdout);
+    assert!(
+        first.contains(",line=") && first.contains(",col=") && first.contains(",title=score%3A%3A"),
+        "{first}"
+    );
+    assert!(
+        run.stdout.lines().all(|l| l.starts_with("::")),
+        "{}",
+        run.stdout
+    );
+
+    let run = score(&[
+        "compile",
+        "--target",
+        "kubernetes",
+        "--message-format",
+        "github",
+        "testdata/compile/unsupported-type.yaml",
+    ]);
+    assert_eq!(run.code, 1);
+    // The output would go to stdout, so the annotations go to stderr.
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .starts_with("::error file=testdata/compile/unsupported-type.yaml,line="),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn completions_version_and_help() {
+    let run = score(&["completions", "bash"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("complete -F"), "{}", run.stdout);
+    let run = score(&["--version"]);
+    assert!(run.stdout.starts_with("score "), "{}", run.stdout);
+    let run = score(&["--help"]);
+    assert!(run.stdout.contains("Examples:"));
+    let run = score(&["compile", "--help"]);
+    assert!(
+        run.stdout.contains("--target backstage --owner"),
+        "{}",
+        run.stdout
+    );
+}
