@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use score_compile::targets::{backstage, compose};
 use score_compile::{Seed, kubernetes};
-use score_spec::{Diagnostic, Diagnostics};
+use score_spec::overrides::Override;
+use score_spec::{Diagnostic, Diagnostics, ParseOptions};
 
 use crate::{inputs, report};
 
@@ -82,6 +83,8 @@ pub struct Args {
     /// annotation [default: default].
     #[arg(long, value_name = "NS", help_heading = "Backstage")]
     catalog_namespace: Option<String>,
+    #[command(flatten)]
+    overrides: OverrideArgs,
     /// How to print problems: `human` (source snippets) or `github` (GitHub Actions
     /// annotations on the offending lines; on stdout when `-o FILE` is given, else stderr).
     #[arg(long, value_enum, default_value_t = report::MessageFormat::Human)]
@@ -90,6 +93,48 @@ pub struct Args {
     /// `score.json`.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
+}
+
+/// Changes to the Score file before it is validated (with exactly one Score file).
+#[derive(clap::Args, Default)]
+pub struct OverrideArgs {
+    /// A YAML file deep-merged into the Score file (mappings merge, anything else replaces).
+    #[arg(long, value_name = "FILE")]
+    overrides_file: Vec<PathBuf>,
+    /// Set one value (repeatable, applied after --overrides-file): a dot path (`\.` for a dot
+    /// in a key, numbers index lists, `-1` appends) and a YAML value; `PATH=` deletes.
+    #[arg(long, value_name = "PATH=VALUE")]
+    override_property: Vec<String>,
+}
+
+impl OverrideArgs {
+    fn given(&self) -> bool {
+        !self.overrides_file.is_empty() || !self.override_property.is_empty()
+    }
+
+    /// The overrides, in the order they apply. `Err` is a usage error or the problems of an
+    /// overrides file.
+    pub fn read(&self, files: usize) -> Result<Vec<Override>, Result<String, Diagnostics>> {
+        if self.given() && files != 1 {
+            return Err(Ok(format!(
+                "--overrides-file and --override-property change one Score file, but {files} were given"
+            )));
+        }
+        let mut out = Vec::new();
+        for path in &self.overrides_file {
+            let source = inputs::read(path).map_err(|d| Err(Diagnostics(vec![*d])))?;
+            out.push(
+                Override::file(&source, &Default::default())
+                    .map_err(|d| Err(Diagnostics(vec![*d])))?,
+            );
+        }
+        for p in &self.override_property {
+            out.push(
+                Override::property(p).map_err(|why| Ok(format!("--override-property: {why}")))?,
+            );
+        }
+        Ok(out)
+    }
 }
 
 /// Workloads and provisioners read from the files named on the command line, and the
@@ -102,13 +147,28 @@ pub struct Loaded {
 
 /// Reads the Score files under `paths` and the provisioner files. `Err` is a usage error (a
 /// path that does not exist); problems inside files are in [`Loaded::problems`].
-pub fn load(paths: &[PathBuf], provisioner_files: &[PathBuf]) -> Result<Loaded, String> {
+pub fn load(
+    paths: &[PathBuf],
+    provisioner_files: &[PathBuf],
+    overrides: &OverrideArgs,
+) -> Result<Loaded, String> {
     let files = inputs::collect(paths)?;
     let mut problems: Vec<Diagnostic> = Vec::new();
+    let options = ParseOptions {
+        overrides: match overrides.read(files.len()) {
+            Ok(list) => list,
+            Err(Ok(usage)) => return Err(usage),
+            Err(Err(diagnostics)) => {
+                problems.extend(diagnostics);
+                Vec::new()
+            }
+        },
+        ..Default::default()
+    };
     let mut workloads = Vec::new();
     for file in &files {
         match inputs::read(file) {
-            Ok(source) => match score_spec::parse_workload_with(source, &Default::default()) {
+            Ok(source) => match score_spec::parse_workload_with(source, &options) {
                 Ok(parsed) => {
                     problems.extend(parsed.warnings);
                     workloads.push(parsed.workload);
@@ -210,7 +270,7 @@ pub fn run(request: Args) -> ExitCode {
         workloads,
         provisioners,
         mut problems,
-    } = match load(&request.paths, &request.provisioners) {
+    } = match load(&request.paths, &request.provisioners, &request.overrides) {
         Ok(loaded) => loaded,
         Err(message) => return usage(message),
     };

@@ -53,7 +53,7 @@ pub fn provisioners(args: ProvisionersArgs) -> ExitCode {
         provisioners,
         problems,
         ..
-    } = match load(&[], &args.provisioners) {
+    } = match load(&[], &args.provisioners, &Default::default()) {
         Ok(loaded) => loaded,
         Err(message) => {
             eprintln!("error: {message}");
@@ -124,7 +124,7 @@ pub fn resources(args: ResourcesArgs) -> ExitCode {
         workloads,
         provisioners,
         mut problems,
-    } = match load(&args.paths, &args.provisioners) {
+    } = match load(&args.paths, &args.provisioners, &Default::default()) {
         Ok(loaded) => loaded,
         Err(message) => {
             eprintln!("error: {message}");

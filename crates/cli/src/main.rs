@@ -47,6 +47,8 @@ enum Command {
         /// shows each on its line).
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        #[command(flatten)]
+        overrides: compile::OverrideArgs,
         /// Score files, or directories searched recursively for `score.yaml`, `score.yml` and
         /// `score.json`.
         #[arg(required = true, value_name = "PATH")]
@@ -113,7 +115,11 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Validate { format, paths } => validate(format, &paths),
+        Command::Validate {
+            format,
+            overrides,
+            paths,
+        } => validate(format, &overrides, &paths),
         Command::Compile(args) => compile::run(*args),
         Command::Init(args) => init::run(args),
         Command::Provisioners(ProvisionersCommand::List(args)) => inspect::provisioners(args),
@@ -136,7 +142,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn validate(format: Format, paths: &[std::path::PathBuf]) -> ExitCode {
+fn validate(
+    format: Format,
+    overrides: &compile::OverrideArgs,
+    paths: &[std::path::PathBuf],
+) -> ExitCode {
     let files = match inputs::collect(paths) {
         Ok(files) => files,
         Err(message) => {
@@ -146,9 +156,24 @@ fn validate(format: Format, paths: &[std::path::PathBuf]) -> ExitCode {
     };
     let mut all = Vec::new();
     let mut invalid = 0;
+    let options = score_spec::ParseOptions {
+        overrides: match overrides.read(files.len()) {
+            Ok(list) => list,
+            Err(Ok(usage)) => {
+                eprintln!("error: {usage}");
+                return ExitCode::from(2);
+            }
+            Err(Err(diagnostics)) => {
+                invalid += 1;
+                all.extend(diagnostics);
+                Vec::new()
+            }
+        },
+        ..Default::default()
+    };
     for file in &files {
         let diagnostics = match inputs::read(file) {
-            Ok(source) => match score_spec::parse_workload_with(source, &Default::default()) {
+            Ok(source) => match score_spec::parse_workload_with(source, &options) {
                 Ok(parsed) => parsed.warnings,
                 Err(diagnostics) => diagnostics,
             },

@@ -295,3 +295,60 @@ fn completions_version_and_help() {
         run.stdout
     );
 }
+
+#[test]
+fn overrides_change_the_file_before_validation() {
+    let run = score(&[
+        "compile",
+        "--target",
+        "kubernetes",
+        "--overrides-file",
+        "testdata/overrides/production.yaml",
+        "--override-property",
+        "containers.web.variables.LOG_LEVEL=debug",
+        "--override-property",
+        "containers.web.livenessProbe=",
+        "testdata/valid/score.yaml",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("kind: StatefulSet"));
+    assert!(run.stdout.contains("image: ghcr.io/score-rs/hello:2.0"));
+    assert!(run.stdout.contains("value: debug"), "{}", run.stdout);
+    // An empty value deletes.
+    assert!(!run.stdout.contains("livenessProbe"), "{}", run.stdout);
+
+    let run = score(&[
+        "validate",
+        "--override-property",
+        "containers.web.image=42",
+        "testdata/valid/score.yaml",
+    ]);
+    assert_eq!(run.code, 1);
+    // (miette wraps long messages, so only the start is checked.)
+    assert!(
+        run.stderr.contains("(the value comes from `--override-"),
+        "{}",
+        run.stderr
+    );
+    for (args, message) in [
+        (
+            &["--override-property", "a..b=1", "testdata/valid/score.yaml"][..],
+            "is not a path",
+        ),
+        (
+            &[
+                "--override-property",
+                "a=1",
+                "testdata/valid",
+                "testdata/valid/score.yaml",
+            ],
+            "change one Score file",
+        ),
+    ] {
+        let mut all = vec!["validate"];
+        all.extend_from_slice(args);
+        let run = score(&all);
+        assert_eq!(run.code, 2, "{args:?}");
+        assert!(run.stderr.contains(message), "{}", run.stderr);
+    }
+}

@@ -40,6 +40,7 @@ pub mod diagnostics;
 pub mod graph;
 pub mod model;
 pub mod node;
+pub mod overrides;
 pub mod placeholders;
 mod schema;
 mod semantics;
@@ -74,7 +75,10 @@ pub struct Parsed {
 /// How to read a workload.
 #[derive(Clone, Debug, Default)]
 pub struct ParseOptions {
+    /// Bounds on size, nesting and aliases.
     pub limits: Limits,
+    /// Applied in order to the document as read, before upgrades and validation.
+    pub overrides: Vec<overrides::Override>,
 }
 
 /// Parses, upgrades and validates one workload from `text`; `origin` names it in diagnostics
@@ -117,10 +121,15 @@ pub fn parse_workload_with(
         diagnostics.push(d);
         return Err(diagnostics.finish(&source));
     }
+    let (applied, problems) = overrides::apply(&mut document, &options.overrides);
+    diagnostics.extend(problems);
     diagnostics.extend(upgrade::upgrade(&mut document));
     diagnostics.extend(schema::validate(&document, source.text()));
     let workload = Workload::from_document(document, source.clone());
     diagnostics.extend(semantics::check(&workload));
+    if !applied.is_empty() {
+        overrides::annotate(&mut diagnostics.0, &applied, &workload.document);
+    }
     let diagnostics = diagnostics.finish(&source);
     if diagnostics.has_errors() {
         Err(diagnostics)

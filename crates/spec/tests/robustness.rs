@@ -143,7 +143,10 @@ fn parse(text: &str) -> Result<Parsed, Diagnostics> {
 fn parse_with(text: &str, limits: Limits) -> Result<Parsed, Diagnostics> {
     let result = parse_workload_with(
         SourceFile::new("score.yaml", text),
-        &ParseOptions { limits },
+        &ParseOptions {
+            limits,
+            ..Default::default()
+        },
     );
     if let Err(diagnostics) = &result
         && let Err(problem) = check_diagnostics(text, diagnostics, true)
