@@ -49,8 +49,128 @@ pub mod seed;
 pub mod targets;
 pub mod yaml;
 
+use score_spec::{Diagnostics, ParseOptions, SourceFile};
+use serde_json::Value;
+
 pub use files::{NoSourceFiles, SourceFiles};
 pub use provisioners::{Provisioner, parse_provisioners};
 pub use score_spec::Workload;
 pub use seed::Seed;
-pub use targets::{backstage, compose, kubernetes};
+pub use targets::{ResourceReport, backstage, compose, kubernetes};
+
+/// What to compile to, with that target's options.
+pub enum Target<'a> {
+    /// Kubernetes manifests.
+    Kubernetes(kubernetes::Options<'a>),
+    /// One Docker Compose file.
+    Compose(compose::Options<'a>),
+    /// Backstage catalog entities.
+    Backstage(backstage::Options),
+}
+
+/// The result of [`compile`]: the documents as data and as text, and what was learnt on the
+/// way.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    /// The output documents: manifests, the one Compose file, or catalog entities.
+    pub documents: Vec<Value>,
+    /// The documents as YAML, exactly as `score compile` writes them.
+    pub text: String,
+    /// Problems that did not stop the compile.
+    pub warnings: Diagnostics,
+    /// What became of each resource, in provisioning order.
+    pub resources: Vec<ResourceReport>,
+    /// Compose only: the variables `environment` resources read, sorted.
+    pub environment: Vec<String>,
+}
+
+/// Compiles `workloads` together for `target`: one call for any target, for tools that embed
+/// the compiler. Errors are every problem found, each with its file, line and column.
+///
+/// ```
+/// use score_compile::{Target, compile, kubernetes};
+///
+/// let web = score_spec::parse_workload(
+///     "apiVersion: score.dev/v1b1\nmetadata:\n  name: web\ncontainers:\n  web:\n    image: nginx:1.27\n",
+///     "score.yaml",
+/// )
+/// .unwrap()
+/// .workload;
+/// let compiled = compile(&[web], &Target::Kubernetes(kubernetes::Options::default())).unwrap();
+/// assert_eq!(compiled.documents[0]["kind"], "Deployment");
+/// assert!(compiled.text.starts_with("---\napiVersion: apps/v1\n"));
+/// ```
+pub fn compile(workloads: &[Workload], target: &Target) -> Result<Compiled, Diagnostics> {
+    Ok(match target {
+        Target::Kubernetes(options) => {
+            let out = kubernetes::compile(workloads, options)?;
+            Compiled {
+                text: out.to_yaml(),
+                documents: out.manifests,
+                warnings: out.warnings,
+                resources: out.resources,
+                environment: Vec::new(),
+            }
+        }
+        Target::Compose(options) => {
+            let out = compose::compile(workloads, options)?;
+            Compiled {
+                text: out.to_yaml(),
+                documents: vec![out.compose],
+                warnings: out.warnings,
+                resources: out.resources,
+                environment: out.environment,
+            }
+        }
+        Target::Backstage(options) => {
+            let out = backstage::compile(workloads, options)?;
+            Compiled {
+                text: out.to_yaml(),
+                documents: out.entities,
+                warnings: out.warnings,
+                resources: out.resources,
+                environment: Vec::new(),
+            }
+        }
+    })
+}
+
+/// Parses every source, then compiles them together: [`compile`] for texts. Every file's
+/// problems are reported at once, before anything is compiled; warnings from parsing join the
+/// compile's.
+///
+/// ```
+/// use score_compile::{Target, backstage, compile_sources};
+/// use score_spec::SourceFile;
+///
+/// let sources = [SourceFile::new(
+///     "web/score.yaml",
+///     "apiVersion: score.dev/v1b1\nmetadata:\n  name: web\ncontainers:\n  web:\n    image: nginx\nresources:\n  db:\n    type: postgres\n",
+/// )];
+/// let catalog = compile_sources(&sources, &Target::Backstage(backstage::Options::default())).unwrap();
+/// assert_eq!(catalog.documents.len(), 2); // the Component and its database
+///
+/// let broken = [SourceFile::new("web/score.yaml", "apiVersion: score.dev/v1b1\nmetadata: {}\n")];
+/// let problems = compile_sources(&broken, &Target::Backstage(backstage::Options::default())).unwrap_err();
+/// assert!(problems.iter().all(|d| d.file() == Some("web/score.yaml")));
+/// ```
+pub fn compile_sources(sources: &[SourceFile], target: &Target) -> Result<Compiled, Diagnostics> {
+    let mut problems = Diagnostics::new();
+    let mut workloads = Vec::with_capacity(sources.len());
+    for source in sources {
+        match score_spec::parse_workload_with(source.clone(), &ParseOptions::default()) {
+            Ok(parsed) => {
+                problems.extend(parsed.warnings);
+                workloads.push(parsed.workload);
+            }
+            Err(diagnostics) => problems.extend(diagnostics),
+        }
+    }
+    if problems.has_errors() {
+        return Err(problems);
+    }
+    let mut compiled = compile(&workloads, target)?;
+    problems.extend(compiled.warnings);
+    compiled.warnings = problems.sorted();
+    Ok(compiled)
+}

@@ -13,11 +13,15 @@ use crate::source::{SourceFile, Span};
 /// How bad a diagnostic is. Errors make a workload invalid; warnings do not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
+    /// Worth fixing (a deprecated form, a part a target cannot carry over), but the input can
+    /// still be used.
     Warning,
+    /// The workload cannot be used as written.
     Error,
 }
 
 impl Severity {
+    /// The lower-case name used in text and JSON output: `warning` or `error`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Warning => "warning",
@@ -29,7 +33,9 @@ impl Severity {
 /// A secondary place a diagnostic points at, with a short note.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
+    /// The place to underline.
     pub span: Span,
+    /// What that place has to do with the problem, shown next to it.
     pub text: String,
 }
 
@@ -38,6 +44,7 @@ pub struct Label {
 pub struct Diagnostic {
     /// Stable identifier, e.g. `score::schema::type`. Codes never change meaning.
     pub code: &'static str,
+    /// Whether the problem makes the workload invalid.
     pub severity: Severity,
     /// What is wrong, in one sentence.
     pub message: String,
@@ -51,6 +58,8 @@ pub struct Diagnostic {
     pub related: Vec<Label>,
     /// How to fix it, when that is clear.
     pub help: Option<String>,
+    /// The file `span` and `related` point into, needed to show a snippet and the file name;
+    /// the parse functions attach it to every diagnostic they return.
     pub source: Option<SourceFile>,
 }
 
@@ -91,11 +100,14 @@ impl Diagnostic {
         self
     }
 
+    /// Sets the text shown under the primary span.
     pub fn with_label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
         self
     }
 
+    /// Adds a secondary place with a note (the first definition, the other end of a cycle).
+    /// A span that does not come from a file is dropped.
     pub fn with_related(mut self, span: Span, text: impl Into<String>) -> Self {
         if !span.is_unknown() {
             self.related.push(Label {
@@ -106,16 +118,19 @@ impl Diagnostic {
         self
     }
 
+    /// Sets the line that says how to fix the problem.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
+    /// Attaches the file the spans point into.
     pub fn with_source(mut self, source: &SourceFile) -> Self {
         self.source = Some(source.clone());
         self
     }
 
+    /// True when the severity is [`Severity::Error`].
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -189,30 +204,37 @@ impl Serialize for Diagnostic {
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// An empty list.
     pub fn new() -> Self {
         Diagnostics(Vec::new())
     }
 
+    /// Adds one diagnostic at the end.
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.0.push(diagnostic);
     }
 
+    /// Adds several diagnostics at the end.
     pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
         self.0.extend(other);
     }
 
+    /// True when at least one diagnostic is an error, i.e. the input is invalid.
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(Diagnostic::is_error)
     }
 
+    /// True when there are no diagnostics at all, warnings included.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// How many diagnostics there are, warnings included.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// The diagnostics in their current order.
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
         self.0.iter()
     }

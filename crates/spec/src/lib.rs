@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Parse, upgrade and validate [Score](https://score.dev) workload specifications.
 //!
 //! A Score file goes through four steps, each reporting every problem it finds:
@@ -68,7 +69,10 @@ pub fn parse_yaml(source: &SourceFile, limits: &Limits) -> Result<Node, Box<Diag
 /// A workload that passed validation, with the warnings found on the way (deprecated forms).
 #[derive(Clone, Debug)]
 pub struct Parsed {
+    /// The upgraded, validated workload.
     pub workload: Workload,
+    /// Problems that did not stop the workload, such as deprecated forms to rewrite; empty for
+    /// a clean file.
     pub warnings: Diagnostics,
 }
 

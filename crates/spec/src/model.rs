@@ -16,9 +16,14 @@ use crate::node::{Entry, Node, Value, escape_pointer_token};
 use crate::source::{SourceFile, Span};
 
 /// A value and where it was written.
+///
+/// It dereferences to the value, so `&*container.image` is the image text and
+/// `container.image.span` the place to underline in a diagnostic.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Spanned<T> {
+    /// The value as read (dereference the `Spanned` to reach it directly).
     pub value: T,
+    /// Where the value was written; [`Span::UNKNOWN`] when it was absent or synthesized.
     pub span: Span,
 }
 
@@ -32,10 +37,16 @@ impl<T> Deref for Spanned<T> {
 /// One Score workload (`score.dev/v1b1`).
 #[derive(Clone, Debug)]
 pub struct Workload {
+    /// `apiVersion`: always `score.dev/v1b1` once the workload has validated.
     pub api_version: Spanned<String>,
+    /// `metadata`: the workload's name, annotations and free-form keys.
     pub metadata: Metadata,
+    /// `service`: the ports the workload offers to others; `None` when it offers none.
     pub service: Option<Service>,
+    /// `containers`, keyed by container name, in the order written (at least one).
     pub containers: IndexMap<String, Container>,
+    /// `resources`, keyed by the name placeholders use (`${resources.NAME…}`), in the order
+    /// written.
     pub resources: IndexMap<String, Resource>,
     /// The file it was read from.
     pub source: SourceFile,
@@ -59,7 +70,10 @@ impl Workload {
 /// `metadata`: the name, annotations and any other keys (reachable as `${metadata.KEY}`).
 #[derive(Clone, Debug)]
 pub struct Metadata {
+    /// `metadata.name`: the workload's name, an RFC 1123 label.
     pub name: Spanned<String>,
+    /// `metadata.annotations`: free-form string pairs that tools and targets read conventions
+    /// from; empty when absent.
     pub annotations: IndexMap<String, Spanned<String>>,
     /// The whole `metadata` mapping, free-form keys included.
     pub node: Node,
@@ -87,32 +101,42 @@ pub fn lookup<'a>(mut node: &'a Node, keys: &[String]) -> Option<&'a Node> {
 /// `service`: the ports this workload offers to others.
 #[derive(Clone, Debug, Default)]
 pub struct Service {
+    /// `service.ports`, keyed by port name, in the order written.
     pub ports: IndexMap<String, ServicePort>,
 }
 
+/// `service.ports.NAME`: one port other workloads can reach this workload on.
 #[derive(Clone, Debug)]
 pub struct ServicePort {
+    /// Where the port's name (its key under `service.ports`) was written.
     pub name_span: Span,
+    /// `port`: the port others connect to (1–65535).
     pub port: Spanned<u16>,
+    /// `protocol`: TCP unless the file says `UDP`.
     pub protocol: Protocol,
     /// The container port; defaults to `port`.
     pub target_port: Option<Spanned<u16>>,
 }
 
 impl ServicePort {
+    /// The port the container listens on: `targetPort`, or `port` when that is omitted.
     pub fn target_port(&self) -> u16 {
         self.target_port.as_ref().map_or(*self.port, |p| **p)
     }
 }
 
+/// `service.ports.*.protocol`: the transport protocol of a service port.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Protocol {
+    /// `TCP`, the default when `protocol` is omitted.
     #[default]
     Tcp,
+    /// `UDP`.
     Udp,
 }
 
 impl Protocol {
+    /// The name as Score (and Kubernetes) write it: `TCP` or `UDP`.
     pub fn as_str(self) -> &'static str {
         match self {
             Protocol::Tcp => "TCP",
@@ -124,35 +148,53 @@ impl Protocol {
 /// One container of the workload.
 #[derive(Clone, Debug)]
 pub struct Container {
+    /// Where the container's name (its key under `containers`) was written.
     pub name_span: Span,
     /// The image; `"."` means "supplied at deploy time".
     pub image: Spanned<String>,
+    /// `command`: replaces the image's entrypoint when given. Copied as written: placeholders
+    /// are not expanded here.
     pub command: Option<Vec<Spanned<String>>>,
+    /// `args`: replaces the arguments passed to the entrypoint when given. Copied as written,
+    /// like `command`.
     pub args: Option<Vec<Spanned<String>>>,
+    /// `variables`: environment variables, keyed by name, in the order written.
     pub variables: IndexMap<String, Variable>,
     /// Files to mount, keyed by target path.
     pub files: IndexMap<String, File>,
     /// Volumes to mount, keyed by target path.
     pub volumes: IndexMap<String, Volume>,
+    /// `resources`: the CPU and memory the container may use and needs reserved.
     pub resources: Option<ContainerResources>,
+    /// `livenessProbe`: how the platform tells that the container must be restarted.
     pub liveness_probe: Option<Probe>,
+    /// `readinessProbe`: how the platform tells that the container can take traffic.
     pub readiness_probe: Option<Probe>,
     /// Containers that must reach a state before this one starts, keyed by their name.
     pub before: IndexMap<String, Before>,
 }
 
 /// An environment variable; its value may hold placeholders.
+///
+/// Mirrors `containers.*.variables.NAME`; the name is the map key.
 #[derive(Clone, Debug)]
 pub struct Variable {
+    /// Where the variable's name was written.
     pub name_span: Span,
+    /// The value as written, placeholders unresolved (always a string: the schema rejects
+    /// unquoted numbers and booleans).
     pub value: Spanned<String>,
 }
 
+/// `containers.*.files.TARGET`: a file to mount into the container at the target path (the
+/// map key).
 #[derive(Clone, Debug)]
 pub struct File {
+    /// Where the target path (the file's key under `files`) was written.
     pub target_span: Span,
     /// Octal mode as written (`"0644"`, `"600"`).
     pub mode: Option<Spanned<String>>,
+    /// Where the bytes come from: exactly one of `content`, `binaryContent` or `source`.
     pub content: FileContent,
     /// When true, placeholders in the content are left as written.
     pub no_expand: bool,
@@ -183,71 +225,111 @@ pub enum FileContent {
     Source(Spanned<String>),
 }
 
+/// `containers.*.volumes.TARGET`: a volume to mount into the container at the target path
+/// (the map key).
 #[derive(Clone, Debug)]
 pub struct Volume {
+    /// Where the target path (the volume's key under `volumes`) was written.
     pub target_span: Span,
     /// Usually `${resources.NAME}`.
+    ///
+    /// There, the placeholder names the volume resource itself rather than one of its outputs.
     pub source: Spanned<String>,
     /// Sub-path inside the volume.
     pub path: Option<Spanned<String>>,
+    /// `readOnly` (or the deprecated `read_only`): mount the volume read-only. False when
+    /// omitted.
     pub read_only: bool,
 }
 
+/// `containers.*.resources`: compute bounds for one container.
 #[derive(Clone, Debug, Default)]
 pub struct ContainerResources {
+    /// `limits`: the most the container may use.
     pub limits: Option<Quantities>,
+    /// `requests`: the least the container needs reserved to run.
     pub requests: Option<Quantities>,
 }
 
+/// CPU and memory amounts, as written, in `resources.limits` or `resources.requests`.
 #[derive(Clone, Debug, Default)]
 pub struct Quantities {
+    /// `cpu`: whole or fractional CPUs, or millicores (`2`, `0.25`, `250m`).
     pub cpu: Option<Spanned<String>>,
+    /// `memory`: bytes with an optional unit, decimal or binary (`128M`, `1.5Gi`).
     pub memory: Option<Spanned<String>>,
 }
 
 /// A liveness or readiness probe: at least one of `http_get` and `exec`.
 #[derive(Clone, Debug, Default)]
 pub struct Probe {
+    /// Where the probe's mapping was written, for diagnostics about the probe as a whole.
     pub span: Span,
+    /// `httpGet`: an HTTP request that must succeed.
     pub http_get: Option<HttpProbe>,
+    /// `exec`: a command run inside the container that must exit with status 0. Preferred
+    /// over `http_get` when a target supports both.
     pub exec: Option<ExecProbe>,
 }
 
+/// `containers.*.livenessProbe.httpGet` (or `readinessProbe.httpGet`): an HTTP GET against
+/// the container.
 #[derive(Clone, Debug)]
 pub struct HttpProbe {
+    /// `host`: the host name to connect to (sent as the `Host` header); the workload's own
+    /// address when omitted.
     pub host: Option<Spanned<String>>,
+    /// `scheme`: `HTTP` or `HTTPS`; HTTP when omitted.
     pub scheme: Option<Spanned<String>>,
+    /// `path`: the path to request, e.g. `/healthz`.
     pub path: Spanned<String>,
+    /// `port`: the container port to connect to.
     pub port: Spanned<u16>,
+    /// `httpHeaders`: extra headers to send, in the order written.
     pub http_headers: Vec<HttpHeader>,
 }
 
+/// One entry of `httpGet.httpHeaders`.
 #[derive(Clone, Debug)]
 pub struct HttpHeader {
+    /// `name`: the header name.
     pub name: Spanned<String>,
+    /// `value`: the header value.
     pub value: Spanned<String>,
 }
 
+/// `containers.*.livenessProbe.exec` (or `readinessProbe.exec`): a command run in the
+/// container.
 #[derive(Clone, Debug)]
 pub struct ExecProbe {
+    /// `command`: the program and its arguments, run without a shell. May be empty (the
+    /// schema allows it).
     pub command: Vec<Spanned<String>>,
 }
 
 /// `before.OTHER`: OTHER must reach `ready` before this container starts.
 #[derive(Clone, Debug)]
 pub struct Before {
+    /// Where OTHER (the key under `before`) was written.
     pub name_span: Span,
+    /// `ready`: the state OTHER must reach.
     pub ready: Spanned<Readiness>,
 }
 
+/// `containers.*.before.*.ready`: how far another container must get before this one starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Readiness {
+    /// `started`: the other container has been started.
     Started,
+    /// `healthy`: the other container has started and its probe reports it healthy.
     Healthy,
+    /// `complete`: the other container has run to completion and exited successfully, as an
+    /// init step does.
     Complete,
 }
 
 impl Readiness {
+    /// The name as Score writes it: `started`, `healthy` or `complete`.
     pub fn as_str(self) -> &'static str {
         match self {
             Readiness::Started => "started",
@@ -258,13 +340,28 @@ impl Readiness {
 }
 
 /// A resource the workload depends on.
+///
+/// Mirrors `resources.NAME`; NAME is the map key placeholders use. Provisioners match a
+/// resource by its type, class and id.
 #[derive(Clone, Debug)]
 pub struct Resource {
+    /// Where the resource's name (its key under `resources`) was written.
     pub name_span: Span,
+    /// `type`: what kind of resource this is (`postgres`, `redis`, `volume`…); picks the
+    /// provisioner.
     pub r#type: Spanned<String>,
+    /// `class`: an optional specialisation of the type. Omitted means `default`; see
+    /// [`Resource::class_or_default`].
     pub class: Option<Spanned<String>>,
+    /// `id`: when set, every workload that declares a resource with the same type, class and
+    /// id shares one resource; without it the resource is private to this workload.
     pub id: Option<Spanned<String>>,
+    /// `metadata`: free-form, with optional `annotations`, passed to the provisioner as
+    /// written.
     pub metadata: Option<Node>,
+    /// `params`: free-form settings for the provisioner. String leaves may hold placeholders,
+    /// including references to other resources of the same workload (which must not form a
+    /// cycle).
     pub params: Option<Node>,
 }
 
@@ -276,24 +373,38 @@ impl Resource {
 }
 
 /// JSON pointers of the places semantic checks and the compiler refer to.
+///
+/// Names are escaped as RFC 6901 requires, so a file target such as `/etc/app.conf` becomes
+/// one pointer token:
+///
+/// ```
+/// use score_spec::model::pointer;
+/// assert_eq!(pointer::file("main", "/etc/app.conf"), "/containers/main/files/~1etc~1app.conf");
+/// ```
 pub mod pointer {
     use super::escape_pointer_token as esc;
 
+    /// `/containers/NAME`: a container.
     pub fn container(name: &str) -> String {
         format!("/containers/{}", esc(name))
     }
+    /// `/containers/CONTAINER/variables/KEY`: one environment variable.
     pub fn variable(container: &str, key: &str) -> String {
         format!("/containers/{}/variables/{}", esc(container), esc(key))
     }
+    /// `/containers/CONTAINER/files/TARGET`: one file, keyed by its target path.
     pub fn file(container: &str, target: &str) -> String {
         format!("/containers/{}/files/{}", esc(container), esc(target))
     }
+    /// `/containers/CONTAINER/volumes/TARGET`: one volume, keyed by its target path.
     pub fn volume(container: &str, target: &str) -> String {
         format!("/containers/{}/volumes/{}", esc(container), esc(target))
     }
+    /// `/containers/CONTAINER/before`: the containers this one waits for.
     pub fn before(container: &str) -> String {
         format!("/containers/{}/before", esc(container))
     }
+    /// `/resources/NAME`: a resource.
     pub fn resource(name: &str) -> String {
         format!("/resources/{}", esc(name))
     }

@@ -9,31 +9,50 @@ use crate::source::Span;
 /// One value of the document and where it was written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
+    /// What was written.
     pub value: Value,
+    /// Where it was written: the scalar, or the whole mapping or sequence.
     pub span: Span,
 }
 
 /// The value of a [`Node`].
 #[derive(Clone, Debug, PartialEq)]
+///
+/// Plain (unquoted) scalars are typed as YAML 1.1 readers such as Kubernetes' type them:
+/// `yes` is a boolean and `0644` an octal integer, which is why Score files must quote such
+/// strings. Quoted scalars and mapping keys are always strings.
 pub enum Value {
+    /// `null`, `~` or an empty value.
     Null,
+    /// `true`/`false` (and the YAML 1.1 spellings `yes`, `no`, `on`, `off`).
     Bool(bool),
+    /// An integer: decimal, `0x` hex, `0b` binary, or octal (`0o` or a leading zero, as YAML
+    /// 1.1 reads it).
     Int(i64),
+    /// A number with a fraction, or `.inf`/`.nan`.
     Float(f64),
+    /// Text.
     String(String),
+    /// A sequence, items in the order written.
     Seq(Vec<Node>),
+    /// A mapping, entries in the order written (duplicate keys are rejected when parsing).
     Map(Vec<Entry>),
 }
 
 /// A mapping entry: the key (always text) with its own span, and the value node.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
+    /// The key, as text.
     pub key: String,
+    /// Where the key was written, for diagnostics about the entry as a whole.
     pub key_span: Span,
+    /// The value under the key.
     pub value: Node,
 }
 
 impl Node {
+    /// A node holding `value`, written at `span` (use [`Span::UNKNOWN`] for a value that was
+    /// not read from a file).
     pub fn new(value: Value, span: Span) -> Self {
         Node { value, span }
     }
@@ -138,6 +157,7 @@ impl Node {
 /// A node found by [`Node::locate`].
 #[derive(Clone, Copy, Debug)]
 pub struct Located<'a> {
+    /// The node the pointer leads to.
     pub node: &'a Node,
     /// The span of the mapping key that names this node, if any.
     pub key_span: Option<Span>,

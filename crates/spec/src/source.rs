@@ -49,9 +49,13 @@ impl fmt::Debug for SourceFile {
 /// (counted in characters) of its start, as editors show them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Span {
+    /// Byte offset of the start in the file's text.
     pub offset: usize,
+    /// Length in bytes.
     pub len: usize,
+    /// 1-based line of the start; 0 for [`Span::UNKNOWN`].
     pub line: u32,
+    /// 1-based column of the start, in characters.
     pub column: u32,
 }
 
