@@ -207,6 +207,7 @@ pub fn run(request: Args) -> ExitCode {
                 seed,
                 provisioners,
                 files: &read_source,
+                commands: &score_compile::provisioners::NoCommandRunner,
             },
         )
         .map(|out| (out.to_yaml(), None, out.warnings)),
@@ -218,6 +219,7 @@ pub fn run(request: Args) -> ExitCode {
                 seed,
                 provisioners,
                 files: &read_source,
+                commands: &score_compile::provisioners::NoCommandRunner,
                 publish,
             },
         )
