@@ -4,12 +4,13 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use score_compile::targets::{backstage, compose};
 use score_compile::{Seed, kubernetes};
 use score_spec::{Diagnostic, Diagnostics};
 
-use crate::{inputs, report};
+use crate::{commands, inputs, report};
 
 /// What to compile to.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -49,6 +50,10 @@ pub struct Args {
     /// first matching entry wins).
     #[arg(long = "provisioners", value_name = "FILE")]
     provisioners: Vec<PathBuf>,
+    /// How long the program of a command provisioner (`cmd://`) may run before it is
+    /// stopped and the compile fails [default: 60].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    provisioner_timeout: Option<Duration>,
     /// The image for containers whose `image` is `"."`.
     #[arg(short, long, value_name = "IMAGE")]
     image: Option<String>,
@@ -115,6 +120,11 @@ pub fn run(request: Args) -> ExitCode {
             "kubernetes or compose",
         ),
         (request.image.is_some(), "--image", "kubernetes or compose"),
+        (
+            request.provisioner_timeout.is_some(),
+            "--provisioner-timeout",
+            "kubernetes or compose",
+        ),
         (catalog.owner.is_some(), "--owner", "backstage"),
         (catalog.lifecycle.is_some(), "--lifecycle", "backstage"),
         (catalog.system.is_some(), "--system", "backstage"),
@@ -182,10 +192,16 @@ pub fn run(request: Args) -> ExitCode {
         }
     }
     let mut provisioners = Vec::new();
+    // Entries of these files are the only provisioners besides the built-in ones, which run no
+    // programs: a program runs only because a file given here names it.
+    let mut provisioner_files = Vec::new();
     for path in &request.provisioners {
         let parsed = inputs::read(path)
             .map_err(|d| Diagnostics(vec![*d]))
-            .and_then(|source| score_compile::parse_provisioners(source.text(), source.name()));
+            .and_then(|source| {
+                provisioner_files.push(source.name().to_owned());
+                score_compile::parse_provisioners(source.text(), source.name())
+            });
         match parsed {
             Ok(list) => provisioners.extend(list),
             Err(diagnostics) => problems.extend(diagnostics),
@@ -198,6 +214,12 @@ pub fn run(request: Args) -> ExitCode {
 
     let seed = request.seed.map(Seed::new).unwrap_or_default();
     let read_source = |score_file: &str, path: &str| read_relative(Path::new(score_file), path);
+    let runner = commands::ProcessRunner {
+        timeout: request
+            .provisioner_timeout
+            .unwrap_or(commands::DEFAULT_TIMEOUT),
+        allowed_files: provisioner_files,
+    };
     let compiled = match request.target {
         Target::Kubernetes => kubernetes::compile(
             &workloads,
@@ -207,7 +229,7 @@ pub fn run(request: Args) -> ExitCode {
                 seed,
                 provisioners,
                 files: &read_source,
-                commands: &score_compile::provisioners::NoCommandRunner,
+                commands: &runner,
             },
         )
         .map(|out| (out.to_yaml(), None, out.warnings)),
@@ -219,7 +241,7 @@ pub fn run(request: Args) -> ExitCode {
                 seed,
                 provisioners,
                 files: &read_source,
-                commands: &score_compile::provisioners::NoCommandRunner,
+                commands: &runner,
                 publish,
             },
         )
@@ -321,6 +343,17 @@ fn read_relative(score_file: &Path, path: &str) -> Result<Vec<u8>, String> {
         return Err("it is a directory".into());
     }
     std::fs::read(&canonical).map_err(reason)
+}
+
+/// `--provisioner-timeout`: seconds, fractions allowed, more than zero.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| {
+            format!("`{text}` is not a number of seconds between 0 and 86400 (e.g. 60 or 0.5)")
+        })
 }
 
 fn is_project_name(s: &str) -> bool {
