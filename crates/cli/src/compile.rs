@@ -4,13 +4,14 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use score_compile::targets::{backstage, compose};
 use score_compile::{Seed, kubernetes};
 use score_spec::overrides::Override;
 use score_spec::{Diagnostic, Diagnostics, ParseOptions};
 
-use crate::{inputs, report};
+use crate::{commands, inputs, report};
 
 /// What to compile to.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -50,6 +51,10 @@ pub struct Args {
     /// first matching entry wins).
     #[arg(long = "provisioners", value_name = "FILE")]
     provisioners: Vec<PathBuf>,
+    /// How long the program of a command provisioner (`cmd://`) may run before it is
+    /// stopped and the compile fails [default: 60].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    provisioner_timeout: Option<Duration>,
     /// The image for containers whose `image` is `"."`.
     #[arg(short, long, value_name = "IMAGE")]
     image: Option<String>,
@@ -142,6 +147,9 @@ impl OverrideArgs {
 pub struct Loaded {
     pub workloads: Vec<score_spec::Workload>,
     pub provisioners: Vec<score_compile::Provisioner>,
+    /// The names of the provisioner files read: the only ones whose entries may run a
+    /// program (the built-in provisioners run none).
+    pub provisioner_files: Vec<String>,
     pub problems: Vec<Diagnostic>,
 }
 
@@ -179,10 +187,14 @@ pub fn load(
         }
     }
     let mut provisioners = Vec::new();
+    let mut names = Vec::new();
     for path in provisioner_files {
         let parsed = inputs::read(path)
             .map_err(|d| Diagnostics(vec![*d]))
-            .and_then(|source| score_compile::parse_provisioners(source.text(), source.name()));
+            .and_then(|source| {
+                names.push(source.name().to_owned());
+                score_compile::parse_provisioners(source.text(), source.name())
+            });
         match parsed {
             Ok(list) => provisioners.extend(list),
             Err(diagnostics) => problems.extend(diagnostics),
@@ -191,6 +203,7 @@ pub fn load(
     Ok(Loaded {
         workloads,
         provisioners,
+        provisioner_files: names,
         problems,
     })
 }
@@ -222,6 +235,11 @@ pub fn run(request: Args) -> ExitCode {
             "kubernetes or compose",
         ),
         (request.image.is_some(), "--image", "kubernetes or compose"),
+        (
+            request.provisioner_timeout.is_some(),
+            "--provisioner-timeout",
+            "kubernetes or compose",
+        ),
         (catalog.owner.is_some(), "--owner", "backstage"),
         (catalog.lifecycle.is_some(), "--lifecycle", "backstage"),
         (catalog.system.is_some(), "--system", "backstage"),
@@ -269,6 +287,7 @@ pub fn run(request: Args) -> ExitCode {
     let Loaded {
         workloads,
         provisioners,
+        provisioner_files,
         mut problems,
     } = match load(&request.paths, &request.provisioners, &request.overrides) {
         Ok(loaded) => loaded,
@@ -286,6 +305,12 @@ pub fn run(request: Args) -> ExitCode {
 
     let seed = request.seed.map(Seed::new).unwrap_or_default();
     let read_source = |score_file: &str, path: &str| read_relative(Path::new(score_file), path);
+    let runner = commands::ProcessRunner {
+        timeout: request
+            .provisioner_timeout
+            .unwrap_or(commands::DEFAULT_TIMEOUT),
+        allowed_files: provisioner_files,
+    };
     let compiled = match request.target {
         Target::Kubernetes => kubernetes::compile(
             &workloads,
@@ -295,6 +320,7 @@ pub fn run(request: Args) -> ExitCode {
                 seed,
                 provisioners,
                 files: &read_source,
+                commands: &runner,
             },
         )
         .map(|out| (out.to_yaml(), None, out.warnings)),
@@ -306,6 +332,7 @@ pub fn run(request: Args) -> ExitCode {
                 seed,
                 provisioners,
                 files: &read_source,
+                commands: &runner,
                 publish,
             },
         )
@@ -407,6 +434,17 @@ fn read_relative(score_file: &Path, path: &str) -> Result<Vec<u8>, String> {
         return Err("it is a directory".into());
     }
     std::fs::read(&canonical).map_err(reason)
+}
+
+/// `--provisioner-timeout`: seconds, fractions allowed, more than zero.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| {
+            format!("`{text}` is not a number of seconds between 0 and 86400 (e.g. 60 or 0.5)")
+        })
 }
 
 fn is_project_name(s: &str) -> bool {

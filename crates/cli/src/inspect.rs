@@ -123,6 +123,7 @@ pub fn resources(args: ResourcesArgs) -> ExitCode {
     let Loaded {
         workloads,
         provisioners,
+        provisioner_files,
         mut problems,
     } = match load(&args.paths, &args.provisioners, &Default::default()) {
         Ok(loaded) => loaded,
@@ -137,6 +138,11 @@ pub fn resources(args: ResourcesArgs) -> ExitCode {
     }
     // Outputs' names do not depend on the seed or the image, so neither is asked for.
     let image = Some("image".to_owned());
+    // Command provisioners run, as in `compile`: their outputs' names are only known then.
+    let runner = crate::commands::ProcessRunner {
+        timeout: crate::commands::DEFAULT_TIMEOUT,
+        allowed_files: provisioner_files,
+    };
     let result = match args.target {
         Target::Kubernetes => kubernetes::compile(
             &workloads,
@@ -144,6 +150,7 @@ pub fn resources(args: ResourcesArgs) -> ExitCode {
                 image,
                 provisioners,
                 seed: Seed::default(),
+                commands: &runner,
                 ..Default::default()
             },
         )
@@ -153,6 +160,7 @@ pub fn resources(args: ResourcesArgs) -> ExitCode {
             &compose::Options {
                 image,
                 provisioners,
+                commands: &runner,
                 ..Default::default()
             },
         )

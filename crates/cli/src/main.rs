@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod commands;
 mod compile;
 mod init;
 mod inputs;
@@ -60,7 +61,8 @@ enum Command {
     /// All workloads given are compiled together: resources with the same `id` are shared,
     /// and workloads can refer to each other (`type: service`). Every resource is provisioned
     /// by the first matching provisioner: those of `--provisioners` files in order, then the
-    /// built-in ones (the Backstage catalog provisions nothing). Exit status: 0 on success, 1
+    /// built-in ones (the Backstage catalog provisions nothing). Command provisioners
+    /// (`cmd://`) in those files run their programs. Exit status: 0 on success, 1
     /// when a file is invalid or cannot be compiled (nothing is written then), 2 for usage
     /// errors.
     #[command(after_help = "Examples:

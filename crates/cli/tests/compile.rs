@@ -386,3 +386,98 @@ fn backstage_flags() {
         run.stderr
     );
 }
+
+// Command provisioners: the real binary running testdata/provisioners/cmd/greeting-provisioner.py,
+// a community-style provisioner written to score-k8s's protocol.
+
+const GREETING_PROVISIONERS: &str = "testdata/provisioners/cmd.provisioners.yaml";
+
+#[test]
+fn command_provisioner_from_a_provisioner_file() {
+    let run = compile(&[
+        "--provisioners",
+        GREETING_PROVISIONERS,
+        "testdata/compile/greeting",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    // Its Secret, and the secret output as a reference to it.
+    assert!(run.stdout.contains("kind: Secret"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("value: Bonjour, Score!"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("secretKeyRef:"), "{}", run.stdout);
+    settings().bind(|| insta::assert_snapshot!("greeting", run.stdout));
+    // The program answers the same, so the output is the same.
+    let again = compile(&[
+        "--provisioners",
+        GREETING_PROVISIONERS,
+        "testdata/compile/greeting",
+    ]);
+    assert_eq!(run.stdout, again.stdout);
+}
+
+#[test]
+fn failing_command_provisioner_shows_its_stderr() {
+    let run = compile(&[
+        "--provisioners",
+        GREETING_PROVISIONERS,
+        "testdata/compile/greeting-unknown-language.yaml",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr
+            .contains("greeting-provisioner: unknown language 'tlh'"),
+        "{}",
+        run.stderr
+    );
+    settings().bind(|| insta::assert_snapshot!("greeting-unknown-language-error", run.stderr));
+}
+
+#[test]
+fn slow_command_provisioners_are_stopped() {
+    let started = std::time::Instant::now();
+    let run = compile(&[
+        "--provisioner-timeout",
+        "1",
+        "--provisioners",
+        "testdata/provisioners/cmd-slow.provisioners.yaml",
+        "testdata/compile/greeting",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr
+            .contains("its program did not finish within 1 s and was stopped"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("--provisioner-timeout"),
+        "{}",
+        run.stderr
+    );
+    // The program sleeps 30 s: it was killed, not waited for.
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+}
+
+#[test]
+fn provisioner_timeout_usage() {
+    for bad in ["0", "-1", "soon"] {
+        let flag = format!("--provisioner-timeout={bad}");
+        let run = compile(&[&flag, "testdata/valid"]);
+        assert_eq!(run.code, 2, "{bad}: {}", run.stderr);
+        assert!(run.stderr.contains("number of seconds"), "{}", run.stderr);
+    }
+    let run = backstage(&["--provisioner-timeout", "5", "testdata/valid"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("--provisioner-timeout is for `--target kubernetes or compose`"),
+        "{}",
+        run.stderr
+    );
+}

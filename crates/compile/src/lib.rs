@@ -4,8 +4,10 @@
 //!
 //! 1. [`resources`]: every resource gets a uid; resources with the same uid are shared; the
 //!    references between their params decide the provisioning order;
-//! 2. [`provisioners`]: each resource is provisioned by the first matching provisioner (a
-//!    minijinja template), giving its outputs and the manifests that back it;
+//! 2. [`provisioners`]: each resource is provisioned by the first matching provisioner
+//!    (minijinja templates, or a program run through the caller's
+//!    [`CommandRunner`](provisioners::CommandRunner)), giving its outputs and the manifests
+//!    that back it;
 //! 3. [`placeholders`]: `${…}` in variables, files and volumes are substituted from the
 //!    workload's metadata and the resources' outputs; secret outputs stay references
 //!    ([`secrets`]);

@@ -5,6 +5,10 @@
 //! occur in YAML written by people and survive placeholder substitution and JSON encoding
 //! unchanged. The targets decide what a marker becomes where it lands: an environment variable
 //! becomes a `secretKeyRef`, a file becomes a Secret volume; anywhere else it is an error.
+//!
+//! Template provisioners make markers with `secret_ref(name, key)`; the markers score-k8s's
+//! command provisioners print (`🔐💬<name>_<key>💬🔐`) are turned into ours as their output is
+//! read (`provisioners::commands`).
 
 const OPEN: char = '\u{F0000}';
 const SEPARATOR: char = '\u{F0001}';

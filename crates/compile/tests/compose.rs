@@ -315,3 +315,105 @@ fn output_is_deterministic_and_order_independent() {
     let two = ok(&[b, a]).to_yaml();
     assert_eq!(one, two);
 }
+
+// Command provisioners (`cmd://`) for Compose, with a fake runner: score-compose's fields.
+
+use score_compile::provisioners::{Command, CommandError, CommandOutput, CommandRunner};
+use std::cell::RefCell;
+
+struct FakeRunner {
+    stdout: &'static str,
+    stdin: RefCell<Vec<Value>>,
+}
+
+impl CommandRunner for FakeRunner {
+    fn run(&self, command: &Command) -> Result<CommandOutput, CommandError> {
+        self.stdin
+            .borrow_mut()
+            .push(serde_json::from_slice(&command.stdin).unwrap());
+        Ok(CommandOutput {
+            stdout: self.stdout.as_bytes().to_vec(),
+            stderr: Vec::new(),
+        })
+    }
+}
+
+const CACHE_APP: &str = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: app
+containers:
+  app:
+    image: x
+    variables:
+      CACHE: ${resources.cache.host}:${resources.cache.port}
+resources:
+  cache:
+    type: memcached
+";
+
+fn compile_cache(stdout: &'static str) -> (Result<Output, Diagnostics>, Vec<Value>) {
+    let runner = FakeRunner {
+        stdout,
+        stdin: RefCell::new(Vec::new()),
+    };
+    let options = Options {
+        project: Some("shop".into()),
+        provisioners: score_compile::parse_provisioners(
+            "- uri: cmd://memcached-provisioner\n  type: memcached\n",
+            "memcached.yaml",
+        )
+        .unwrap(),
+        commands: &runner,
+        ..Options::default()
+    };
+    let result = compile_with(&[workload("app.yaml", CACHE_APP)], &options);
+    (result, runner.stdin.into_inner())
+}
+
+#[test]
+fn command_provisioners_add_compose_services_volumes_and_networks() {
+    let (result, stdin) = compile_cache(
+        r#"{
+  "resource_outputs": {"host": "cache-1", "port": 11211},
+  "compose_services": {"cache-1": {"image": "memcached:1.6", "volumes": [{"type": "volume", "source": "cache-data", "target": "/data"}]}},
+  "compose_volumes": {"cache-data": {}},
+  "compose_networks": {},
+  "relative_directories": {},
+  "resource_state": null
+}"#,
+    );
+    let out = result.unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(service(&out, "cache-1")["image"], "memcached:1.6");
+    assert!(out.compose["volumes"].get("cache-data").is_some());
+    assert_eq!(
+        service(&out, "app-app")["environment"]["CACHE"],
+        "cache-1:11211"
+    );
+    // The workload waits for the service its resource brought.
+    assert_eq!(
+        service(&out, "app-app")["depends_on"]["cache-1"]["condition"],
+        "service_started"
+    );
+    // score-compose's input: the project name, no namespace.
+    assert_eq!(stdin[0]["compose_project_name"], "shop");
+    assert!(stdin[0].get("namespace").is_none());
+    assert_eq!(stdin[0]["workload_services"]["app"]["ServiceName"], "app");
+}
+
+#[test]
+fn command_provisioners_cannot_write_files_beside_the_compose_file() {
+    let (result, _) = compile_cache(
+        r#"{"resource_outputs": {"host": "h", "port": 1}, "relative_file_contents": {"conf/a.txt": "x"}}"#,
+    );
+    let d = result.unwrap_err();
+    let first = d.iter().next().unwrap();
+    assert_eq!(first.code, "score::provisioner::command-output");
+    assert!(
+        first
+            .message
+            .contains("its `relative_file_contents` is not supported"),
+        "{}",
+        first.message
+    );
+}

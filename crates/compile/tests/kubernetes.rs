@@ -906,3 +906,335 @@ resources:
     assert_eq!(first.code, "score::volume::source");
     assert_eq!(first.span.unwrap().line, 9);
 }
+
+// Command provisioners (`cmd://`), with a fake runner returning canned answers: what the
+// program is sent, and what becomes of what it prints.
+
+use score_compile::provisioners::{Command, CommandError, CommandOutput, CommandRunner, Program};
+use std::cell::RefCell;
+
+/// What a runner was asked to run.
+struct Asked {
+    program: Program,
+    declared_in: String,
+    args: Vec<String>,
+    stdin: Value,
+}
+
+/// Answers every run with `answer`, and remembers what it was asked.
+struct FakeRunner {
+    answer: Result<CommandOutput, CommandError>,
+    asked: RefCell<Vec<Asked>>,
+}
+
+impl FakeRunner {
+    fn printing(stdout: &str) -> Self {
+        FakeRunner::answering(Ok(CommandOutput {
+            stdout: stdout.as_bytes().to_vec(),
+            stderr: b"debug: called\n".to_vec(),
+        }))
+    }
+
+    fn answering(answer: Result<CommandOutput, CommandError>) -> Self {
+        FakeRunner {
+            answer,
+            asked: RefCell::new(Vec::new()),
+        }
+    }
+}
+
+impl CommandRunner for FakeRunner {
+    fn run(&self, command: &Command) -> Result<CommandOutput, CommandError> {
+        let stdin: Value = serde_json::from_slice(&command.stdin).expect("stdin is JSON");
+        self.asked.borrow_mut().push(Asked {
+            program: command.program.clone(),
+            declared_in: command.declared_in.to_owned(),
+            args: command.args.to_vec(),
+            stdin,
+        });
+        self.answer.clone()
+    }
+}
+
+const GREETING_PROVISIONERS: &str = "\
+- uri: cmd://./bin/greeting.py
+  type: greeting
+  args: [--style, friendly]
+  expected_outputs: [message]
+";
+
+const GREETER: &str = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: greeter
+  annotations:
+    team: blue
+service:
+  ports:
+    web:
+      port: 80
+      targetPort: 8080
+containers:
+  main:
+    image: busybox
+    variables:
+      MESSAGE: ${resources.hello.message}
+      TOKEN: ${resources.hello.token}
+      URL: https://user:${resources.hello.token}@example.com
+resources:
+  hello:
+    type: greeting
+    params:
+      name: ${metadata.name}
+";
+
+const GREETING_ANSWER: &str = r#"{
+  "resource_state": {"kept": "nowhere"},
+  "resource_outputs": {"message": "Hello, greeter!", "token": "🔐💬greeting-1_token💬🔐"},
+  "shared_state": {"greetings": {"count": 1}},
+  "manifests": [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "greeting-1"},
+                 "data": {"token": "c2VjcmV0"}}]
+}"#;
+
+fn compile_with_commands(
+    runner: &FakeRunner,
+    namespace: Option<&str>,
+) -> Result<Output, Diagnostics> {
+    let options = Options {
+        namespace: namespace.map(str::to_owned),
+        provisioners: parse_provisioners(GREETING_PROVISIONERS, "conf/greeting.yaml").unwrap(),
+        commands: runner,
+        ..Options::default()
+    };
+    kubernetes::compile(&[workload("greeter.yaml", GREETER)], &options)
+}
+
+#[test]
+fn command_provisioners_get_the_resource_as_json_on_stdin() {
+    let runner = FakeRunner::printing(GREETING_ANSWER);
+    compile_with_commands(&runner, Some("shop")).unwrap();
+    let asked = runner.asked.borrow();
+    let Asked {
+        program,
+        declared_in,
+        args,
+        stdin: input,
+    } = &asked[0];
+    assert_eq!(*program, Program::Relative("./bin/greeting.py".into()));
+    assert_eq!(declared_in, "conf/greeting.yaml");
+    assert_eq!(args, &["--style", "friendly"]);
+    let guid = input["resource_guid"].as_str().unwrap();
+    assert_eq!(guid.len(), 36, "{guid}");
+    let expected = serde_json::json!({
+        "resource_guid": guid,
+        "resource_uid": "greeting.default#greeter.hello",
+        "resource_type": "greeting",
+        "resource_class": "default",
+        "resource_id": "greeter.hello",
+        "resource_params": {"name": "greeter"},
+        "resource_metadata": {},
+        "source_workload": "greeter",
+        "workload_metadata": {"name": "greeter", "annotations": {"team": "blue"}},
+        "workload_services": {"greeter": {"ServiceName": "greeter", "ports": {
+            "web": {"name": "web", "port": 80, "target_port": 8080, "protocol": "TCP"},
+            "80": {"name": "web", "port": 80, "target_port": 8080, "protocol": "TCP"},
+        }}},
+        "namespace": "shop",
+        "resource_state": {},
+        "shared_state": {},
+    });
+    assert_eq!(*input, expected);
+}
+
+#[test]
+fn command_provisioner_outputs_manifests_and_secret_markers() {
+    let runner = FakeRunner::printing(GREETING_ANSWER);
+    let out = compile_with_commands(&runner, None).unwrap();
+    assert_eq!(
+        object(&out, "Secret", "greeting-1")["data"]["token"],
+        "c2VjcmV0"
+    );
+    assert_eq!(
+        env_var(&out, "greeter", "MESSAGE")["value"],
+        "Hello, greeter!"
+    );
+    // score-k8s's marker becomes a reference to the Secret, as `secret_ref` does.
+    let token = env_var(&out, "greeter", "TOKEN");
+    assert_eq!(token["valueFrom"]["secretKeyRef"]["name"], "greeting-1");
+    assert_eq!(token["valueFrom"]["secretKeyRef"]["key"], "token");
+    let url = env_var(&out, "greeter", "URL")["value"].as_str().unwrap();
+    assert!(url.starts_with("https://user:$(__score_secret_"), "{url}");
+    assert!(!out.to_yaml().contains('🔐'));
+    // The same program output gives the same bytes.
+    let again = compile_with_commands(&FakeRunner::printing(GREETING_ANSWER), None).unwrap();
+    assert_eq!(out.to_yaml(), again.to_yaml());
+}
+
+#[test]
+fn command_provisioner_shared_state_reaches_later_resources() {
+    // Two resources with the same provisioner: the second is sent what the first merged.
+    let two = GREETER.replace("resources:\n", "resources:\n  bye:\n    type: greeting\n");
+    let runner = FakeRunner::printing(GREETING_ANSWER);
+    let options = Options {
+        provisioners: parse_provisioners(GREETING_PROVISIONERS, "greeting.yaml").unwrap(),
+        commands: &runner,
+        ..Options::default()
+    };
+    let d = kubernetes::compile(&[workload("greeter.yaml", &two)], &options);
+    // Both print the same Secret: identical objects collapse.
+    let out = d.unwrap();
+    assert_eq!(count(&out, "Secret"), 1);
+    let asked = runner.asked.borrow();
+    assert_eq!(asked[0].stdin["shared_state"], serde_json::json!({}));
+    assert_eq!(
+        asked[1].stdin["shared_state"],
+        serde_json::json!({"greetings": {"count": 1}})
+    );
+}
+
+/// The one error of a compile with `runner`.
+fn command_error(runner: &FakeRunner) -> score_spec::Diagnostic {
+    let d = compile_with_commands(runner, None).expect_err("the compile should fail");
+    assert_eq!(d.iter().count(), 1, "{d}");
+    let first = d.iter().next().unwrap().clone();
+    // At the resource, naming the provisioner and where it is defined.
+    assert_eq!(first.file(), Some("greeter.yaml"));
+    assert_eq!(first.span.unwrap().line, 19, "{first:?}");
+    assert!(
+        first.message.contains("`cmd://./bin/greeting.py`"),
+        "{}",
+        first.message
+    );
+    let help = first.help.clone().unwrap_or_default();
+    assert!(help.contains("defined at conf/greeting.yaml:1:3"), "{help}");
+    first
+}
+
+#[test]
+fn command_provisioner_unknown_output_fields_are_errors() {
+    let d = command_error(&FakeRunner::printing(
+        r#"{"resource_outputs": {"message": "hi"}, "manifest": []}"#,
+    ));
+    assert_eq!(d.code, "score::provisioner::command-output");
+    assert!(
+        d.message
+            .contains("it printed an unknown field `manifest` (did you mean `manifests`?)"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn command_provisioner_output_that_is_not_json_is_an_error_with_stderr() {
+    let d = command_error(&FakeRunner::printing("Hello, greeter!\n"));
+    assert_eq!(d.code, "score::provisioner::command-output");
+    assert!(
+        d.message.contains("did not print valid JSON"),
+        "{}",
+        d.message
+    );
+    assert!(
+        d.message.contains("it printed: Hello, greeter!"),
+        "{}",
+        d.message
+    );
+    let help = d.help.unwrap();
+    assert!(
+        help.contains("its stderr ended with:\n  │ debug: called"),
+        "{help}"
+    );
+}
+
+#[test]
+fn command_provisioner_failures_show_the_end_of_stderr() {
+    let d = command_error(&FakeRunner::answering(Err(CommandError::Failed {
+        status: "exit status: 3".into(),
+        stderr: b"starting\nno quota left in region eu-1\n".to_vec(),
+    })));
+    assert_eq!(d.code, "score::provisioner::command-failed");
+    assert!(
+        d.message
+            .ends_with("failed: its program failed (exit status: 3)"),
+        "{}",
+        d.message
+    );
+    let help = d.help.unwrap();
+    assert!(
+        help.contains("its stderr ended with:\n  │ starting\n  │ no quota left in region eu-1"),
+        "{help}"
+    );
+
+    let d = command_error(&FakeRunner::answering(Err(CommandError::TimedOut {
+        after: std::time::Duration::from_secs(60),
+        stderr: Vec::new(),
+    })));
+    assert!(
+        d.message.contains("did not finish within 60 s"),
+        "{}",
+        d.message
+    );
+    let help = d.help.unwrap();
+    assert!(help.contains("--provisioner-timeout"), "{help}");
+    assert!(help.contains("it wrote nothing on stderr"), "{help}");
+
+    let d = command_error(&FakeRunner::answering(Err(CommandError::Start(
+        "`conf/bin/greeting.py` does not exist".into(),
+    ))));
+    assert!(
+        d.message
+            .contains("could not be started: `conf/bin/greeting.py` does not exist"),
+        "{}",
+        d.message
+    );
+    assert!(
+        d.help
+            .unwrap()
+            .contains("relative to the directory of the provisioner file that declares it")
+    );
+}
+
+#[test]
+fn command_provisioner_outputs_are_checked_like_templates() {
+    // A promised output missing.
+    let d = command_error(&FakeRunner::printing(
+        r#"{"resource_outputs": {"token": "x"}}"#,
+    ));
+    assert_eq!(d.code, "score::provisioner::missing-output");
+    assert!(d.message.contains("`message`"), "{}", d.message);
+    // A manifest without a name.
+    let d = command_error(&FakeRunner::printing(
+        r#"{"resource_outputs": {"message": "x"}, "manifests": [{"apiVersion": "v1", "kind": "Secret"}]}"#,
+    ));
+    assert!(d.message.contains("manifest 1 has no"), "{}", d.message);
+    // A malformed secret marker.
+    let d = command_error(&FakeRunner::printing(
+        r#"{"resource_outputs": {"message": "🔐💬nokey💬🔐"}}"#,
+    ));
+    assert!(
+        d.message.contains("in its `resource_outputs`"),
+        "{}",
+        d.message
+    );
+    assert!(
+        d.message.contains("is not a secret marker"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn command_provisioners_need_a_runner() {
+    let options = Options {
+        provisioners: parse_provisioners(GREETING_PROVISIONERS, "greeting.yaml").unwrap(),
+        ..Options::default()
+    };
+    let d = kubernetes::compile(&[workload("greeter.yaml", GREETER)], &options).unwrap_err();
+    let first = d.iter().next().unwrap();
+    assert!(
+        first
+            .message
+            .contains("command provisioners need a command runner"),
+        "{}",
+        first.message
+    );
+}

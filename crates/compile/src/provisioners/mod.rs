@@ -31,7 +31,13 @@
 //! [`templates`]. Matching: the first provisioner whose `type` equals the resource's and
 //! whose `class` and `id`, when set, equal the resource's, wins. User files come before the
 //! built-ins, so a user entry overrides a built-in one.
+//!
+//! A command provisioner (`uri: cmd://…`, with `args` and no templates) names a program that
+//! provisions the resource instead, speaking score-k8s's JSON protocol: see [`commands`]. The
+//! built-in files have none, so a program only ever runs because a provisioner file the caller
+//! passed names it.
 
+pub mod commands;
 mod provision;
 pub mod templates;
 
@@ -41,6 +47,10 @@ use score_spec::diagnostics::{Diagnostic, Diagnostics};
 use score_spec::{Limits, Node, SourceFile, Span};
 use serde::Deserialize;
 
+pub use commands::{
+    Command, CommandError, CommandOutput, CommandRunner, CommandSpec, NoCommandRunner, Program,
+    TargetKind,
+};
 pub use provision::{Provisioned, TargetContext, provision};
 
 /// The JSON schema of provisioner files.
@@ -49,7 +59,8 @@ pub const PROVISIONERS_SCHEMA: &str = include_str!("../../../../schemas/provisio
 /// The built-in Kubernetes provisioners, in our own provisioner format.
 pub const KUBERNETES_PROVISIONERS: &str = include_str!("kubernetes.provisioners.yaml");
 
-/// One template provisioner.
+/// One provisioner: a template provisioner (templates, no `command`) or a command
+/// provisioner (`command`, no templates).
 #[derive(Clone, Debug)]
 pub struct Provisioner {
     pub uri: String,
@@ -69,6 +80,8 @@ pub struct Provisioner {
     pub volumes: Option<Template>,
     pub networks: Option<Template>,
     pub configs: Option<Template>,
+    /// A command provisioner's program and arguments (`uri: cmd://…`).
+    pub command: Option<CommandSpec>,
     /// The file the entry was read from and where, for messages.
     pub file: String,
     pub span: Span,
@@ -105,6 +118,7 @@ struct Entry {
     description: Option<String>,
     supported_params: Option<Vec<String>>,
     expected_outputs: Option<Vec<String>>,
+    args: Option<Vec<String>>,
     init: Option<String>,
     state: Option<String>,
     shared: Option<String>,
@@ -141,7 +155,49 @@ pub fn parse_provisioners(text: &str, origin: &str) -> Result<Vec<Provisioner>, 
                 source,
             })
         };
+        let at = |pointer: String| {
+            let span = document
+                .locate(&pointer)
+                .map_or(node.span, |l| l.primary_span());
+            (pointer, span)
+        };
+        let mut command = None;
+        if entry.uri.starts_with("cmd://") {
+            match commands::Program::parse(&entry.uri) {
+                Ok(program) => {
+                    let args = entry.args.clone().unwrap_or_default();
+                    for (i, arg) in args.iter().enumerate() {
+                        if arg.contains("{{") {
+                            let (pointer, span) = at(format!("/{index}/args/{i}"));
+                            diagnostics.push(
+                                Diagnostic::error(
+                                    "score::provisioner::invalid",
+                                    format!("argument `{arg}` looks like a template, but arguments are passed to the program as written"),
+                                )
+                                .at(pointer, span)
+                                .with_help("read the resource's values from the JSON the program gets on stdin (`resource_params`, `resource_uid`, …)")
+                                .with_source(&source),
+                            );
+                        }
+                    }
+                    command = Some(CommandSpec { program, args });
+                }
+                Err(message) => {
+                    let (pointer, span) = at(format!("/{index}/uri"));
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "score::provisioner::invalid",
+                            format!("invalid command provisioner uri: {message}"),
+                        )
+                        .at(pointer, span)
+                        .with_help("write `cmd://NAME` (on PATH), `cmd://./PATH` (relative to this file), `cmd://~/PATH` or `cmd:///ABSOLUTE/PATH`")
+                        .with_source(&source),
+                    );
+                }
+            }
+        }
         let provisioner = Provisioner {
+            command,
             init: template("init", entry.init),
             state: template("state", entry.state),
             shared: template("shared", entry.shared),
@@ -257,7 +313,7 @@ fn schema_errors(
     if validator.is_valid(json) {
         return Vec::new();
     }
-    const FIELDS: [&str; 16] = [
+    const FIELDS: [&str; 17] = [
         "uri",
         "type",
         "class",
@@ -265,6 +321,7 @@ fn schema_errors(
         "description",
         "supported_params",
         "expected_outputs",
+        "args",
         "init",
         "state",
         "shared",
@@ -300,15 +357,32 @@ fn schema_errors(
                     out.push(diagnostic(format!("unknown provisioner field `{key}`"), key_span, help));
                 }
             }
+            jsonschema::error::ValidationErrorKind::FalseSchema => {
+                // The `if`/`then`/`else` of the schema: a field of the other kind of provisioner.
+                let key_span = located.and_then(|l| l.key_span).unwrap_or(span);
+                let field = pointer.rsplit('/').next().unwrap_or_default();
+                let (message, help) = if field == "args" {
+                    (
+                        "`args` is for command provisioners (`uri: cmd://…`), not template ones".to_owned(),
+                        "remove `args`, or make this a command provisioner: `uri: cmd://<program>`".to_owned(),
+                    )
+                } else {
+                    (
+                        format!("a command provisioner (`uri: cmd://…`) has no `{field}` template: its program produces everything"),
+                        "remove the templates (the program prints outputs, manifests and shared state as JSON), or make this a template provisioner: `uri: template://<name>`".to_owned(),
+                    )
+                };
+                out.push(diagnostic(message, key_span, help));
+            }
             _ if pointer.ends_with("/uri") => out.push(diagnostic(
                 format!("invalid provisioner uri: {error}"),
                 span,
-                "write `uri: template://<a name of your choice>`; only template provisioners exist (no `cmd://`)".into(),
+                "write `uri: template://<a name of your choice>` for a template provisioner, or `uri: cmd://<program>` for a command provisioner".into(),
             )),
             _ => out.push(diagnostic(
                 format!("invalid provisioner file: {error}"),
                 span,
-                "a provisioner file is a YAML list of entries with at least `uri: template://…` and `type`; see schemas/provisioners.json".into(),
+                "a provisioner file is a YAML list of entries with at least `uri` (`template://…` or `cmd://…`) and `type`; see schemas/provisioners.json".into(),
             )),
         }
     }
@@ -318,6 +392,56 @@ fn schema_errors(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_built_in_provisioners_run_no_programs() {
+        // Programs run only for files the caller passes (see `commands`).
+        for p in kubernetes_defaults().iter().chain(compose_defaults()) {
+            assert!(p.command.is_none(), "{}", p.uri);
+            assert!(p.uri.starts_with("template://"), "{}", p.uri);
+        }
+    }
+
+    #[test]
+    fn command_entries_have_a_program_and_no_templates() {
+        let parsed = parse_provisioners(
+            "- uri: cmd://./bin/p.py\n  type: tt\n  args: [-v, '2']\n- uri: cmd://p\n  type: uu\n",
+            "dir/x.yaml",
+        )
+        .unwrap();
+        let command = parsed[0].command.as_ref().unwrap();
+        assert_eq!(command.program, Program::Relative("./bin/p.py".into()));
+        assert_eq!(command.args, ["-v", "2"]);
+        assert_eq!(parsed[0].templates().count(), 0);
+        assert_eq!(
+            parsed[1].command.as_ref().unwrap().program,
+            Program::OnPath("p".into())
+        );
+
+        let errors = |text: &str| {
+            parse_provisioners(text, "x.yaml")
+                .unwrap_err()
+                .iter()
+                .map(|d| (d.message.clone(), d.span.map(|s| (s.line, s.column))))
+                .collect::<Vec<_>>()
+        };
+        // At the key, naming the field.
+        let e = errors("- uri: cmd://p\n  type: tt\n  outputs: 'a: 1'\n");
+        assert!(e[0].0.contains("has no `outputs` template"), "{e:?}");
+        assert_eq!(e[0].1, Some((3, 3)));
+        let e = errors("- uri: template://p\n  type: tt\n  args: [x]\n");
+        assert!(
+            e[0].0.contains("`args` is for command provisioners"),
+            "{e:?}"
+        );
+        assert_eq!(e[0].1, Some((3, 3)));
+        // At the uri.
+        let e = errors("- uri: cmd://host:22\n  type: tt\n");
+        assert!(e[0].0.contains("port"), "{e:?}");
+        assert_eq!(e[0].1, Some((1, 8)));
+        let e = errors("- uri: cmd://p\n  type: tt\n  args: ['{{ params.x }}']\n");
+        assert!(e[0].0.contains("looks like a template"), "{e:?}");
+    }
 
     #[test]
     fn the_built_in_provisioners_parse_and_cover_the_well_known_types() {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::Provisioner;
+use super::commands::{self, Command, CommandError, CommandRunner, CommandSpec, TargetKind};
 use super::templates::{self, dns_label};
 use crate::placeholders::Scope;
 use crate::resources::{ResourceGraph, ResourceNode};
@@ -16,6 +17,8 @@ use crate::seed::{Seed, guid};
 /// What the target tells provisioners about the deployment.
 #[derive(Clone, Debug, Default)]
 pub struct TargetContext {
+    /// Which target: decides what command provisioners may print.
+    pub kind: TargetKind,
     pub namespace: Option<String>,
     /// The Compose project name (`--project`), if any.
     pub compose_project: Option<String>,
@@ -36,16 +39,19 @@ pub struct Provisioned {
 }
 
 /// Provisions every resource of `graph` with the first matching provisioner of
-/// `provisioners`.
+/// `provisioners`; `commands` runs the programs of command provisioners.
 pub fn provision(
     workloads: &[&Workload],
     graph: &ResourceGraph,
     provisioners: &[&Provisioner],
     target: &TargetContext,
     seed: &Seed,
+    commands: &dyn CommandRunner,
 ) -> Result<Provisioned, Diagnostics> {
     let mut renderer = templates::Renderer::new(seed.clone(), provisioners);
     let services = minijinja::Value::from_serialize(&target.workload_services);
+    // Built once: the same for every command provisioner run.
+    let command_services = commands::reference_workload_services(&target.workload_services);
     let mut diagnostics = Diagnostics::new();
     let mut outputs: Vec<Option<Value>> = vec![None; graph.nodes.len()];
     let mut manifests = vec![Vec::new(); graph.nodes.len()];
@@ -148,98 +154,141 @@ pub fn provision(
             }
         }
 
-        // The context is a minijinja map: values shared by every resource (the workload
-        // services) are reference-counted, not copied per render.
-        let mut context: BTreeMap<&'static str, minijinja::Value> = BTreeMap::new();
-        context.insert("uid", j(&node.uid));
-        let guid = guid(&node.uid);
-        context.insert(
-            "name",
-            j(resource_object_name(node, workload.name(), &guid)),
-        );
-        context.insert("guid", j(guid));
-        context.insert("type", j(&node.r#type));
-        context.insert("class", j(&node.class));
-        context.insert("id", j(&node.id));
-        context.insert("resource_name", j(&first.name));
-        context.insert("params", j(&params));
-        context.insert(
-            "metadata",
-            j(resource
-                .metadata
-                .as_ref()
-                .map_or(Value::Object(Map::new()), |m| m.to_json())),
-        );
-        context.insert("source_workload", j(workload.name()));
-        context.insert("workload_metadata", j(workload.metadata.node.to_json()));
-        context.insert("workload_services", services.clone());
-        context.insert("namespace", j(&target.namespace));
-        context.insert("compose_project", j(&target.compose_project));
-        context.insert("init", j(Map::new()));
-        context.insert("state", j(Map::new()));
-        context.insert("shared", j(&shared));
-        let mut produced = Value::Object(Map::new());
-        let fail = |field: &str, message: String| {
-            let (pointer, span) = at("");
-            let message = match templates::deliberate(&message) {
-                Some(words) => format!("resource `{}` ({}): {words}", first.name, node.r#type),
-                None => format!(
-                    "provisioning resource `{}` ({}) failed in the `{field}` template of `{}`: {message}",
-                    first.name, node.uid, provisioner.uri
-                ),
+        let resource_guid = guid(&node.uid);
+        let metadata = resource
+            .metadata
+            .as_ref()
+            .map_or(Value::Object(Map::new()), |m| m.to_json());
+
+        let produced = if let Some(command) = &provisioner.command {
+            let input = CommandInput {
+                guid: &resource_guid,
+                node,
+                params: &params,
+                metadata: &metadata,
+                workload,
+                services: &command_services,
+                shared: &shared,
+                target,
             };
-            Diagnostic::error("score::provisioner::failed", message)
-                .at(pointer, span)
-                .with_label(format!("provisioned by {}", provisioner.uri))
-                .with_help(format!(
-                    "the provisioner is defined at {}",
-                    provisioner.location()
-                ))
-                .with_source(&workload.source)
-        };
-        let mut failed = false;
-        for (field, template) in provisioner.templates() {
-            let rendered = match renderer.render(provisioner, field, template, &context) {
-                Ok(text) => text,
-                Err(message) => {
-                    diagnostics.push(fail(field, message));
-                    failed = true;
-                    break;
+            let fail = |failure: CommandFailure| {
+                let (pointer, span) = at("");
+                failure
+                    .diagnostic(provisioner, &first.name, &node.uid)
+                    .at(pointer, span)
+                    .with_source(&workload.source)
+            };
+            let (response, stderr) = match run_command(provisioner, command, &input, commands) {
+                Ok(ran) => ran,
+                Err(failure) => {
+                    diagnostics.push(fail(failure));
+                    continue;
                 }
             };
-            let value = match parse_rendered(&rendered, field) {
-                Ok(value) => value,
-                Err(message) => {
-                    diagnostics.push(fail(field, message));
-                    failed = true;
-                    break;
-                }
+            if let Err(message) = check_manifests(&response.manifests) {
+                diagnostics.push(fail(CommandFailure {
+                    code: OUTPUT,
+                    what: format!("in the `manifests` it printed, {message}"),
+                    stderr: Some(stderr),
+                    hint: None,
+                }));
+                continue;
+            }
+            if let Some(patch) = &response.shared {
+                merge_patch(&mut shared, patch);
+            }
+            manifests[index] = response.manifests;
+            compose[index] = response.compose;
+            response.outputs
+        } else {
+            // The context is a minijinja map: values shared by every resource (the workload
+            // services) are reference-counted, not copied per render.
+            let mut context: BTreeMap<&'static str, minijinja::Value> = BTreeMap::new();
+            context.insert("uid", j(&node.uid));
+            context.insert(
+                "name",
+                j(resource_object_name(node, workload.name(), &resource_guid)),
+            );
+            context.insert("guid", j(&resource_guid));
+            context.insert("type", j(&node.r#type));
+            context.insert("class", j(&node.class));
+            context.insert("id", j(&node.id));
+            context.insert("resource_name", j(&first.name));
+            context.insert("params", j(&params));
+            context.insert("metadata", j(&metadata));
+            context.insert("source_workload", j(workload.name()));
+            context.insert("workload_metadata", j(workload.metadata.node.to_json()));
+            context.insert("workload_services", services.clone());
+            context.insert("namespace", j(&target.namespace));
+            context.insert("compose_project", j(&target.compose_project));
+            context.insert("init", j(Map::new()));
+            context.insert("state", j(Map::new()));
+            context.insert("shared", j(&shared));
+            let mut produced = Value::Object(Map::new());
+            let fail = |field: &str, message: String| {
+                let (pointer, span) = at("");
+                let message = match templates::deliberate(&message) {
+                    Some(words) => format!("resource `{}` ({}): {words}", first.name, node.r#type),
+                    None => format!(
+                        "provisioning resource `{}` ({}) failed in the `{field}` template of `{}`: {message}",
+                        first.name, node.uid, provisioner.uri
+                    ),
+                };
+                Diagnostic::error("score::provisioner::failed", message)
+                    .at(pointer, span)
+                    .with_label(format!("provisioned by {}", provisioner.uri))
+                    .with_help(format!(
+                        "the provisioner is defined at {}",
+                        provisioner.location()
+                    ))
+                    .with_source(&workload.source)
             };
-            match field {
-                "shared" => {
-                    merge_patch(&mut shared, &value);
-                    context.insert("shared", j(&shared));
-                }
-                "manifests" => {
-                    if let Err(message) = check_manifests(&value) {
+            let mut failed = false;
+            for (field, template) in provisioner.templates() {
+                let rendered = match renderer.render(provisioner, field, template, &context) {
+                    Ok(text) => text,
+                    Err(message) => {
                         diagnostics.push(fail(field, message));
                         failed = true;
                         break;
                     }
-                    manifests[index] = value.as_array().cloned().unwrap_or_default();
-                }
-                "outputs" => produced = value,
-                "services" | "volumes" | "networks" | "configs" => {
-                    compose[index].insert(field.to_owned(), value);
-                }
-                _ => {
-                    context.insert(field, j(&value));
+                };
+                let value = match parse_rendered(&rendered, field) {
+                    Ok(value) => value,
+                    Err(message) => {
+                        diagnostics.push(fail(field, message));
+                        failed = true;
+                        break;
+                    }
+                };
+                match field {
+                    "shared" => {
+                        merge_patch(&mut shared, &value);
+                        context.insert("shared", j(&shared));
+                    }
+                    "manifests" => {
+                        let list = value.as_array().map(Vec::as_slice).unwrap_or_default();
+                        if let Err(message) = check_manifests(list) {
+                            diagnostics.push(fail(field, message));
+                            failed = true;
+                            break;
+                        }
+                        manifests[index] = value.as_array().cloned().unwrap_or_default();
+                    }
+                    "outputs" => produced = value,
+                    "services" | "volumes" | "networks" | "configs" => {
+                        compose[index].insert(field.to_owned(), value);
+                    }
+                    _ => {
+                        context.insert(field, j(&value));
+                    }
                 }
             }
-        }
-        if failed {
-            continue;
-        }
+            if failed {
+                continue;
+            }
+            produced
+        };
         let missing: Vec<&String> = provisioner
             .expected_outputs
             .iter()
@@ -259,7 +308,11 @@ pub fn provision(
                     ),
                 )
                 .at(pointer, span)
-                .with_help(format!("fix its `outputs` template (defined at {}) or its `expected_outputs`", provisioner.location()))
+                .with_help(if provisioner.command.is_some() {
+                    format!("make the program print them in `resource_outputs`, or fix the `expected_outputs` of the provisioner (defined at {})", provisioner.location())
+                } else {
+                    format!("fix its `outputs` template (defined at {}) or its `expected_outputs`", provisioner.location())
+                })
                 .with_source(&workload.source),
             );
             continue;
@@ -276,6 +329,174 @@ pub fn provision(
         compose,
         provisioners: used,
     })
+}
+
+/// What a command provisioner's program is told about the resource.
+struct CommandInput<'a> {
+    guid: &'a str,
+    node: &'a ResourceNode,
+    params: &'a Value,
+    metadata: &'a Value,
+    workload: &'a Workload,
+    services: &'a Value,
+    shared: &'a Value,
+    target: &'a TargetContext,
+}
+
+impl CommandInput<'_> {
+    /// The JSON request of the reference tools' protocol (see [`commands`]). serde_json's maps
+    /// are sorted, so the same inputs give the same bytes.
+    fn to_json(&self) -> Value {
+        let node = self.node;
+        let mut input = Map::new();
+        let mut put = |key: &str, value: Value| {
+            input.insert(key.to_owned(), value);
+        };
+        put("resource_guid", self.guid.into());
+        put("resource_uid", node.uid.as_str().into());
+        put("resource_type", node.r#type.as_str().into());
+        put("resource_class", node.class.as_str().into());
+        put(
+            "resource_id",
+            node.uid.split_once('#').map_or("", |(_, id)| id).into(),
+        );
+        put("resource_params", self.params.clone());
+        put("resource_metadata", self.metadata.clone());
+        put("source_workload", self.workload.name().into());
+        put("workload_metadata", self.workload.metadata.node.to_json());
+        put("workload_services", self.services.clone());
+        match self.target.kind {
+            TargetKind::Kubernetes => put(
+                "namespace",
+                self.target.namespace.clone().unwrap_or_default().into(),
+            ),
+            TargetKind::Compose => put(
+                "compose_project_name",
+                self.target
+                    .compose_project
+                    .clone()
+                    .unwrap_or_default()
+                    .into(),
+            ),
+        }
+        // Nothing is kept between compiles: every run starts from no state.
+        put("resource_state", Value::Object(Map::new()));
+        put("shared_state", self.shared.clone());
+        Value::Object(input)
+    }
+}
+
+const FAILED: &str = "score::provisioner::command-failed";
+const OUTPUT: &str = "score::provisioner::command-output";
+
+/// Why a command provisioner gave nothing usable.
+struct CommandFailure {
+    code: &'static str,
+    /// Completes "provisioning … failed: ".
+    what: String,
+    /// What the program wrote on stderr, when it ran.
+    stderr: Option<Vec<u8>>,
+    hint: Option<String>,
+}
+
+impl CommandFailure {
+    /// The diagnostic, with the end of the program's stderr in the help; the caller places it.
+    fn diagnostic(self, provisioner: &Provisioner, resource: &str, uid: &str) -> Diagnostic {
+        let mut help = Vec::new();
+        help.extend(self.hint);
+        match self.stderr.as_deref().map(commands::stderr_tail) {
+            Some(Some(tail)) => help.push(format!("its stderr ended with:\n{tail}")),
+            Some(None) => help.push("it wrote nothing on stderr".to_owned()),
+            None => {}
+        }
+        help.push(format!(
+            "the provisioner is defined at {}",
+            provisioner.location()
+        ));
+        Diagnostic::error(
+            self.code,
+            format!(
+                "provisioning resource `{resource}` ({uid}) with `{}` failed: {}",
+                provisioner.uri, self.what
+            ),
+        )
+        .with_label(format!("provisioned by {}", provisioner.uri))
+        .with_help(help.join("\n"))
+    }
+}
+
+/// Runs the program and reads its response; on success, also what it wrote on stderr (for
+/// later messages about its output).
+fn run_command(
+    provisioner: &Provisioner,
+    command: &CommandSpec,
+    input: &CommandInput,
+    runner: &dyn CommandRunner,
+) -> Result<(commands::Response, Vec<u8>), CommandFailure> {
+    let stdin = serde_json::to_vec(&input.to_json()).unwrap_or_default();
+    let request = Command {
+        uri: &provisioner.uri,
+        program: &command.program,
+        declared_in: &provisioner.file,
+        args: &command.args,
+        stdin,
+    };
+    let failure = |what: String, stderr: Option<Vec<u8>>, hint: Option<String>| CommandFailure {
+        code: FAILED,
+        what,
+        stderr,
+        hint,
+    };
+    let output = runner.run(&request).map_err(|error| match error {
+        CommandError::NoRunner => failure(
+            "command provisioners need a command runner, and none was given".into(),
+            None,
+            Some("the library runs no programs itself: pass a `CommandRunner` in the target's `Options::commands` (the `score` command does)".into()),
+        ),
+        CommandError::Start(reason) => failure(
+            format!("its program could not be started: {reason}"),
+            None,
+            match command.program {
+                commands::Program::Relative(_) => Some(format!(
+                    "a `cmd://./…` path is relative to the directory of the provisioner file that declares it ({})",
+                    provisioner.file
+                )),
+                _ => None,
+            },
+        ),
+        CommandError::Failed { status, stderr } => {
+            failure(format!("its program failed ({status})"), Some(stderr), None)
+        }
+        CommandError::TimedOut { after, stderr } => failure(
+            format!(
+                "its program did not finish within {} and was stopped",
+                seconds(after)
+            ),
+            Some(stderr),
+            Some("if it needs longer, raise the limit (`score compile --provisioner-timeout SECONDS`)".into()),
+        ),
+        CommandError::Other { reason, stderr } => failure(reason, Some(stderr), None),
+    })?;
+    match commands::parse_response(&output.stdout, input.target.kind) {
+        Ok(response) => Ok((response, output.stderr)),
+        Err(what) => Err(CommandFailure {
+            code: OUTPUT,
+            what,
+            stderr: Some(output.stderr),
+            hint: Some(
+                "a command provisioner prints one JSON object on stdout, and logs (if any) on stderr; see the README, \"Command provisioners\"".into(),
+            ),
+        }),
+    }
+}
+
+fn seconds(duration: std::time::Duration) -> String {
+    let s = duration.as_secs_f64();
+    if s == s.trunc() {
+        format!("{s:.0} s")
+    } else {
+        format!("{s} s")
+    }
 }
 
 fn j<T: serde::Serialize>(value: T) -> minijinja::Value {
@@ -402,8 +623,8 @@ fn number_lines(text: &str) -> String {
         .join("\n")
 }
 
-fn check_manifests(value: &Value) -> Result<(), String> {
-    for (i, manifest) in value.as_array().into_iter().flatten().enumerate() {
+fn check_manifests(manifests: &[Value]) -> Result<(), String> {
+    for (i, manifest) in manifests.iter().enumerate() {
         let ok = manifest.get("apiVersion").is_some_and(Value::is_string)
             && manifest.get("kind").is_some_and(Value::is_string)
             && manifest

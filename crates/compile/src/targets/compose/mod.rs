@@ -21,7 +21,9 @@ use score_spec::{Workload, model::pointer};
 use serde_json::{Map, Value};
 
 use crate::files::{NoSourceFiles, SourceFiles};
-use crate::provisioners::{self, Provisioner, TargetContext};
+use crate::provisioners::{
+    self, CommandRunner, NoCommandRunner, Provisioner, TargetContext, TargetKind,
+};
 use crate::resources::{ResourceGraph, location};
 use crate::seed::Seed;
 use crate::targets::{
@@ -48,6 +50,9 @@ pub struct Options<'a> {
     pub provisioners: Vec<Provisioner>,
     /// Reads `files[].source`.
     pub files: &'a dyn SourceFiles,
+    /// Runs the programs of command provisioners (`cmd://`) in `provisioners`; the default
+    /// refuses, so a compile with one fails saying a runner is needed.
+    pub commands: &'a dyn CommandRunner,
     /// Ports to publish on the host.
     pub publish: Vec<Publish>,
 }
@@ -60,6 +65,7 @@ impl Default for Options<'_> {
             seed: Seed::default(),
             provisioners: Vec::new(),
             files: &NoSourceFiles,
+            commands: &NoCommandRunner,
             publish: Vec::new(),
         }
     }
@@ -166,13 +172,20 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         .chain(provisioners::compose_defaults())
         .collect();
     let target = TargetContext {
+        kind: TargetKind::Compose,
         compose_project: options.project.clone(),
         workload_services: workload_services(&workloads, |w| Ok(w.name().to_owned()))
             .map_err(|d| Diagnostics(vec![*d]))?,
         ..TargetContext::default()
     };
-    let provisioned =
-        provisioners::provision(&workloads, &graph, &provisioners, &target, &options.seed)?;
+    let provisioned = provisioners::provision(
+        &workloads,
+        &graph,
+        &provisioners,
+        &target,
+        &options.seed,
+        options.commands,
+    )?;
     for (i, manifests) in provisioned.manifests.iter().enumerate() {
         if !manifests.is_empty() {
             diagnostics.push(crate::targets::kubernetes::wrong_target(

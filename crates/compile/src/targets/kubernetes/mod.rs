@@ -17,7 +17,9 @@ use score_spec::{Workload, model::pointer};
 use serde_json::Value;
 
 use crate::files::{NoSourceFiles, SourceFiles};
-use crate::provisioners::{self, Provisioner, TargetContext};
+use crate::provisioners::{
+    self, CommandRunner, NoCommandRunner, Provisioner, TargetContext, TargetKind,
+};
 use crate::resources::ResourceGraph;
 use crate::secrets;
 use crate::seed::Seed;
@@ -51,6 +53,9 @@ pub struct Options<'a> {
     pub provisioners: Vec<Provisioner>,
     /// Reads `files[].source`.
     pub files: &'a dyn SourceFiles,
+    /// Runs the programs of command provisioners (`cmd://`) in `provisioners`; the default
+    /// refuses, so a compile with one fails saying a runner is needed.
+    pub commands: &'a dyn CommandRunner,
 }
 
 impl Default for Options<'_> {
@@ -61,6 +66,7 @@ impl Default for Options<'_> {
             seed: Seed::default(),
             provisioners: Vec::new(),
             files: &NoSourceFiles,
+            commands: &NoCommandRunner,
         }
     }
 }
@@ -109,6 +115,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         .chain(provisioners::kubernetes_defaults())
         .collect();
     let target = TargetContext {
+        kind: TargetKind::Kubernetes,
         namespace: options.namespace.clone(),
         workload_services: workload_services(&workloads, |w| {
             let i = workloads
@@ -120,8 +127,14 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         .map_err(|d| Diagnostics(vec![*d]))?,
         ..TargetContext::default()
     };
-    let provisioned =
-        provisioners::provision(&workloads, &graph, &provisioners, &target, &options.seed)?;
+    let provisioned = provisioners::provision(
+        &workloads,
+        &graph,
+        &provisioners,
+        &target,
+        &options.seed,
+        options.commands,
+    )?;
 
     for (i, fragments) in provisioned.compose.iter().enumerate() {
         if let Some(section) = fragments.keys().next() {
