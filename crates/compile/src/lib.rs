@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Compiles validated Score workloads into deployable outputs.
 //!
 //! The pipeline, for a set of workloads compiled together:

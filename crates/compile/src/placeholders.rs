@@ -13,12 +13,17 @@ use serde_json::Value;
 /// What a placeholder could not be resolved to, as a sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unresolved {
+    /// What is wrong, quoting the placeholder as it was written.
     pub message: String,
+    /// How to fix it (for example, the outputs the resource does have), when there is
+    /// something to suggest.
     pub help: Option<String>,
 }
 
 /// Resolves placeholders for one workload.
 pub struct Scope<'a> {
+    /// The workload the text belongs to: `${metadata.…}` reads its metadata, and the NAME in
+    /// `${resources.NAME.…}` is one of its resources.
     pub workload: &'a Workload,
     /// The outputs of a resource by its name in this workload (`None`: not provisioned).
     pub outputs: &'a dyn Fn(&str) -> Option<&'a Value>,
@@ -39,7 +44,10 @@ pub fn environment_marker(key: &str) -> String {
 /// A piece of a substituted string: text, or a variable of the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EnvPiece {
+    /// Text to write as it is.
     Text(String),
+    /// The name of a variable of the environment the output runs in, read when it runs
+    /// (Compose writes it `${NAME}`).
     Variable(String),
 }
 

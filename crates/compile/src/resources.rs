@@ -17,16 +17,24 @@ use score_spec::{Node, Span, Workload};
 /// resource's name in it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Declaration {
+    /// The declaring workload, as its index in the workloads the graph was built from
+    /// (sorted by name).
     pub workload: usize,
+    /// The resource's name in that workload: its key under `resources`.
     pub name: String,
 }
 
 /// One resource, possibly declared by several workloads.
 #[derive(Clone, Debug)]
 pub struct ResourceNode {
+    /// The resource's identity, `type.class#workload.name` or `type.class#id`: every
+    /// declaration with this uid is this resource.
     pub uid: String,
+    /// The resource type (`postgres`), which picks its provisioner.
     pub r#type: String,
+    /// The class, `default` when none is declared; provisioners may match on it.
     pub class: String,
+    /// The `id` that lets several workloads share the resource, if it has one.
     pub id: Option<String>,
     /// Every declaration, the first one (by workload name) first. Params and metadata are
     /// read from the first; placeholders in them resolve in the first one's workload.
@@ -37,6 +45,7 @@ pub struct ResourceNode {
 }
 
 impl ResourceNode {
+    /// The first declaration (by workload name): the one whose params and metadata are used.
     pub fn first(&self) -> &Declaration {
         &self.declarations[0]
     }

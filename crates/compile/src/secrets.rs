@@ -17,7 +17,9 @@ const CLOSE: char = '\u{F0002}';
 /// A key of a Kubernetes Secret (or, for other targets, of their secret store).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SecretRef {
+    /// The name of the Secret holding the value.
     pub name: String,
+    /// The key of the value in that Secret.
     pub key: String,
 }
 
@@ -31,7 +33,9 @@ impl SecretRef {
 /// A piece of a string that may hold secret references.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Piece {
+    /// Plain text.
     Text(String),
+    /// A secret value, which must be written as a reference, never as text.
     Secret(SecretRef),
 }
 

@@ -34,6 +34,8 @@ impl Charset {
         }
     }
 
+    /// The charset a template names in `random(…, charset)`: `alphanumeric`, `lower` or
+    /// `hex`; `None` for any other name.
     pub fn parse(name: &str) -> Option<Charset> {
         match name {
             "alphanumeric" => Some(Charset::Alphanumeric),
@@ -55,10 +57,14 @@ impl Default for Seed {
 }
 
 impl Seed {
+    /// A seed from a secret of the caller's choosing (the CLI's `--seed` or `SCORE_SEED`).
+    /// Keep it secret: with it and the inputs, anyone can compute every generated password.
     pub fn new(seed: impl Into<String>) -> Self {
         Seed(seed.into())
     }
 
+    /// True for [`DEFAULT_SEED`], whose passwords anyone can reproduce: worth a warning
+    /// before deploying anywhere but a development cluster.
     pub fn is_default(&self) -> bool {
         self.0 == DEFAULT_SEED
     }

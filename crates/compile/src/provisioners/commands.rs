@@ -128,6 +128,7 @@ impl Program {
 /// What a command provisioner entry declares: its program and arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommandSpec {
+    /// The program, as the `cmd://` uri names it.
     pub program: Program,
     /// Passed to the program as written.
     pub args: Vec<String>,
@@ -138,10 +139,12 @@ pub struct CommandSpec {
 pub struct Command<'a> {
     /// The provisioner's uri, for messages.
     pub uri: &'a str,
+    /// The program to run, as the uri names it; the runner decides what file that is.
     pub program: &'a Program,
     /// The provisioner file that declares it, named as it was read: a
     /// [`Program::Relative`] path is relative to this file's directory.
     pub declared_in: &'a str,
+    /// The arguments, to pass as written: no shell, no templates.
     pub args: &'a [String],
     /// The JSON request, to write on the program's stdin.
     pub stdin: Vec<u8>,
@@ -150,6 +153,7 @@ pub struct Command<'a> {
 /// What a program printed, when it succeeded.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CommandOutput {
+    /// The program's answer: one JSON object of the protocol.
     pub stdout: Vec<u8>,
     /// Shown with the error when the output cannot be used.
     pub stderr: Vec<u8>,
@@ -163,17 +167,34 @@ pub enum CommandError {
     /// The program could not be started: not found, not executable, refused…
     Start(String),
     /// It ended unsuccessfully. `status` says how (`exit status: 3`, `signal: 9`).
-    Failed { status: String, stderr: Vec<u8> },
+    Failed {
+        /// How it ended, as the runner words it.
+        status: String,
+        /// What it wrote on stderr; the end of it is shown with the error.
+        stderr: Vec<u8>,
+    },
     /// It did not finish in time and was stopped.
-    TimedOut { after: Duration, stderr: Vec<u8> },
+    TimedOut {
+        /// The time limit it went over.
+        after: Duration,
+        /// What it wrote on stderr before it was stopped.
+        stderr: Vec<u8>,
+    },
     /// Something else went wrong while it ran (for example, it printed too much).
-    Other { reason: String, stderr: Vec<u8> },
+    Other {
+        /// What went wrong, shown as the error.
+        reason: String,
+        /// What it wrote on stderr.
+        stderr: Vec<u8>,
+    },
 }
 
 /// Runs the programs of command provisioners. The library never starts a process: the caller
 /// decides whether and how (the `score` CLI resolves the uri, runs the program without a
 /// shell, with a timeout).
 pub trait CommandRunner {
+    /// Runs `command`'s program with its arguments, writes `command.stdin` to it and waits
+    /// for it to end. Only a successful run is `Ok`; the library then reads its stdout.
     fn run(&self, command: &Command) -> Result<CommandOutput, CommandError>;
 }
 
@@ -190,8 +211,11 @@ impl CommandRunner for NoCommandRunner {
 /// Which output fields a program may print.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TargetKind {
+    /// Kubernetes: `manifests` besides the common fields.
     #[default]
     Kubernetes,
+    /// Compose: `compose_services`, `compose_volumes` and `compose_networks` besides the
+    /// common fields.
     Compose,
 }
 

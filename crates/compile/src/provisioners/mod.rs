@@ -63,34 +63,57 @@ pub const KUBERNETES_PROVISIONERS: &str = include_str!("kubernetes.provisioners.
 /// provisioner (`command`, no templates).
 #[derive(Clone, Debug)]
 pub struct Provisioner {
+    /// Names the provisioner in messages and reports; `cmd://…` makes it a command
+    /// provisioner.
     pub uri: String,
+    /// The resource type it provisions.
     pub r#type: String,
+    /// When set, it provisions only resources of this class.
     pub class: Option<String>,
+    /// When set, it provisions only the resource with this `id`.
     pub id: Option<String>,
+    /// What it provisions, for people reading the file.
     pub description: Option<String>,
+    /// When set, the only params a resource may give it; any other is an error. `None`
+    /// accepts any param.
     pub supported_params: Option<Vec<String>>,
+    /// The outputs it promises; provisioning fails if one is missing.
     pub expected_outputs: Vec<String>,
+    /// Rendered first; later templates see the result as `init`.
     pub init: Option<Template>,
+    /// The resource's own values, such as generated passwords; later templates see them as
+    /// `state`.
     pub state: Option<Template>,
+    /// Merged into the state all resources share (a JSON merge patch), which later templates
+    /// and resources see as `shared`: how resources build common infrastructure.
     pub shared: Option<Template>,
+    /// The resource's outputs, which `${resources.NAME.KEY}` placeholders read.
     pub outputs: Option<Template>,
+    /// Kubernetes target: a YAML list of objects to add to the output.
     pub manifests: Option<Template>,
     /// Compose target: services, volumes, networks and configs to add to the Compose file.
     pub services: Option<Template>,
+    /// Compose target: top-level `volumes` to add, by name.
     pub volumes: Option<Template>,
+    /// Compose target: top-level `networks` to add, by name.
     pub networks: Option<Template>,
+    /// Compose target: top-level `configs` to add, by name.
     pub configs: Option<Template>,
     /// A command provisioner's program and arguments (`uri: cmd://…`).
     pub command: Option<CommandSpec>,
     /// The file the entry was read from and where, for messages.
     pub file: String,
+    /// Where the entry is in `file`.
     pub span: Span,
 }
 
 /// A template and the line of the provisioner file its first line is on.
 #[derive(Clone, Debug)]
 pub struct Template {
+    /// The minijinja text.
     pub source: String,
+    /// The line of the provisioner file the template's first line is on, so that an error
+    /// at a template line can be shown at its file line; 0 when not known.
     pub first_line: u32,
 }
 

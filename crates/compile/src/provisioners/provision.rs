@@ -19,6 +19,7 @@ use crate::seed::{Seed, guid};
 pub struct TargetContext {
     /// Which target: decides what command provisioners may print.
     pub kind: TargetKind,
+    /// Kubernetes: the namespace the output is for (`--namespace`), if any.
     pub namespace: Option<String>,
     /// The Compose project name (`--project`), if any.
     pub compose_project: Option<String>,
@@ -29,7 +30,10 @@ pub struct TargetContext {
 /// The result of provisioning every resource of a graph, indexed like `graph.nodes`.
 #[derive(Clone, Debug, Default)]
 pub struct Provisioned {
+    /// Each resource's outputs, a JSON object; secret outputs are markers
+    /// ([`crate::secrets`]).
     pub outputs: Vec<Value>,
+    /// Kubernetes: the objects each resource's provisioner added to the output.
     pub manifests: Vec<Vec<Value>>,
     /// Compose fragments per resource: `services`, `volumes`, `networks`, `configs`, each a
     /// mapping of name → definition.

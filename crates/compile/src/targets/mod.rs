@@ -24,9 +24,12 @@ use crate::secrets;
 pub struct ResourceReport {
     /// `type.class#workload.name`, or `type.class#id` for a shared resource.
     pub uid: String,
+    /// The resource type, such as `postgres`.
     #[serde(rename = "type")]
     pub r#type: String,
+    /// The class, `default` when none is declared.
     pub class: String,
+    /// The `id` it is shared by, if it has one.
     pub id: Option<String>,
     /// The workloads that declare it, first declaration first.
     pub declared_by: Vec<Declarer>,
@@ -44,7 +47,9 @@ pub struct ResourceReport {
 /// A workload that declares a resource, and the name it gives the resource.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Declarer {
+    /// The workload's name.
     pub workload: String,
+    /// The resource's name in that workload (its key under `resources`).
     pub resource: String,
 }
 

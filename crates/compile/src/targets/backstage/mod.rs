@@ -156,7 +156,9 @@ impl Options {
 /// The catalog entities, and the warnings found on the way.
 #[derive(Clone, Debug)]
 pub struct Output {
+    /// The entities: Components sorted by name, then Resources sorted by namespace and name.
     pub entities: Vec<Value>,
+    /// Problems that did not stop the compile.
     pub warnings: Diagnostics,
     /// Every resource, in dependency order (nothing is provisioned).
     pub resources: Vec<ResourceReport>,

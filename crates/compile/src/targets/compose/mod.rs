@@ -74,8 +74,11 @@ impl Default for Options<'_> {
 /// `--publish HOST:WORKLOAD:PORT`: publish a workload's container port on a host port.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Publish {
+    /// The port on the host.
     pub host_port: u16,
+    /// The workload whose port it is (its name); it must be compiled along.
     pub workload: String,
+    /// The container port the host port forwards to.
     pub port: u16,
 }
 
@@ -116,9 +119,11 @@ impl fmt::Display for Publish {
 /// A compiled Compose file, the environment variables it expects, and the warnings found.
 #[derive(Clone, Debug)]
 pub struct Output {
+    /// The Compose file, as data.
     pub compose: Value,
     /// Names of the variables `environment` resources read, sorted.
     pub environment: Vec<String>,
+    /// Problems that did not stop the compile.
     pub warnings: Diagnostics,
     /// What became of each resource, in provisioning order.
     pub resources: Vec<ResourceReport>,

@@ -74,7 +74,10 @@ impl Default for Options<'_> {
 /// Compiled manifests, and the warnings found on the way.
 #[derive(Clone, Debug)]
 pub struct Output {
+    /// The objects: resource manifests in provisioning order, then each workload's objects,
+    /// workloads sorted by name.
     pub manifests: Vec<Value>,
+    /// Problems that did not stop the compile.
     pub warnings: Diagnostics,
     /// What became of each resource, in provisioning order.
     pub resources: Vec<ResourceReport>,
