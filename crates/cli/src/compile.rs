@@ -311,37 +311,27 @@ pub fn run(request: Args) -> ExitCode {
             .unwrap_or(commands::DEFAULT_TIMEOUT),
         allowed_files: provisioner_files,
     };
-    let compiled = match request.target {
-        Target::Kubernetes => kubernetes::compile(
-            &workloads,
-            &kubernetes::Options {
-                namespace: request.namespace,
-                image: request.image,
-                seed,
-                provisioners,
-                files: &read_source,
-                commands: &runner,
-            },
-        )
-        .map(|out| (out.to_yaml(), None, out.warnings)),
-        Target::Compose => compose::compile(
-            &workloads,
-            &compose::Options {
-                project: request.project,
-                image: request.image,
-                seed,
-                provisioners,
-                files: &read_source,
-                commands: &runner,
-                publish,
-            },
-        )
-        .map(|out| (out.to_yaml(), Some(out.env_file()), out.warnings)),
-        Target::Backstage => {
-            backstage::compile(&workloads, &catalog).map(|out| (out.to_yaml(), None, out.warnings))
-        }
+    let target = match request.target {
+        Target::Kubernetes => score_compile::Target::Kubernetes(kubernetes::Options {
+            namespace: request.namespace,
+            image: request.image,
+            seed,
+            provisioners,
+            files: &read_source,
+            commands: &runner,
+        }),
+        Target::Compose => score_compile::Target::Compose(compose::Options {
+            project: request.project,
+            image: request.image,
+            seed,
+            provisioners,
+            files: &read_source,
+            commands: &runner,
+            publish,
+        }),
+        Target::Backstage => score_compile::Target::Backstage(catalog),
     };
-    let (text, env_file, warnings) = match compiled {
+    let compiled = match score_compile::compile(&workloads, &target) {
         Ok(compiled) => compiled,
         Err(diagnostics) => {
             problems.extend(diagnostics);
@@ -349,12 +339,20 @@ pub fn run(request: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let score_compile::Compiled {
+        text,
+        warnings,
+        environment,
+        ..
+    } = compiled;
+    // `--env-file` is refused for other targets, so this is the Compose file's environment.
+    let env_file = compose::env_file(&environment);
     problems.extend(warnings.iter().cloned());
     if !problems.is_empty() {
         messages.compile_problems(&problems);
     }
-    if let (Some(path), Some(content)) = (&request.env_file, &env_file)
-        && let Err(e) = write_atomically(path, content.as_bytes())
+    if let Some(path) = &request.env_file
+        && let Err(e) = write_atomically(path, env_file.as_bytes())
     {
         eprintln!("error: cannot write `{}`: {e}", path.display());
         return ExitCode::from(1);

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use score_compile::targets::ResourceReport;
-use score_compile::{Provisioner, Seed, backstage, compose, kubernetes};
+use score_compile::{Provisioner, compose, kubernetes};
 use serde_json::{Value, json};
 
 use crate::compile::{Loaded, Target, load};
@@ -143,34 +143,23 @@ pub fn resources(args: ResourcesArgs) -> ExitCode {
         timeout: crate::commands::DEFAULT_TIMEOUT,
         allowed_files: provisioner_files,
     };
-    let result = match args.target {
-        Target::Kubernetes => kubernetes::compile(
-            &workloads,
-            &kubernetes::Options {
-                image,
-                provisioners,
-                seed: Seed::default(),
-                commands: &runner,
-                ..Default::default()
-            },
-        )
-        .map(|o| o.resources),
-        Target::Compose => compose::compile(
-            &workloads,
-            &compose::Options {
-                image,
-                provisioners,
-                commands: &runner,
-                ..Default::default()
-            },
-        )
-        .map(|o| o.resources),
-        Target::Backstage => {
-            backstage::compile(&workloads, &Default::default()).map(|o| o.resources)
-        }
+    let target = match args.target {
+        Target::Kubernetes => score_compile::Target::Kubernetes(kubernetes::Options {
+            image,
+            provisioners,
+            commands: &runner,
+            ..Default::default()
+        }),
+        Target::Compose => score_compile::Target::Compose(compose::Options {
+            image,
+            provisioners,
+            commands: &runner,
+            ..Default::default()
+        }),
+        Target::Backstage => score_compile::Target::Backstage(Default::default()),
     };
-    let reports = match result {
-        Ok(reports) => reports,
+    let reports = match score_compile::compile(&workloads, &target) {
+        Ok(compiled) => compiled.resources,
         Err(diagnostics) => {
             problems.extend(diagnostics);
             report::compile_problems(&problems, true);

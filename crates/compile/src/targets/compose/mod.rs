@@ -137,8 +137,13 @@ impl Output {
 
     /// An env file listing every expected variable with an empty value (`KEY=`), sorted.
     pub fn env_file(&self) -> String {
-        self.environment.iter().map(|k| format!("{k}=\n")).collect()
+        env_file(&self.environment)
     }
+}
+
+/// An env file listing `variables` (sorted names) with empty values, one `KEY=` a line.
+pub fn env_file(variables: &[String]) -> String {
+    variables.iter().map(|k| format!("{k}=\n")).collect()
 }
 
 /// Compiles `workloads` together into one Compose file. The order of `workloads` does not
