@@ -22,13 +22,13 @@ pub fn summary_only(diagnostics: &[Diagnostic], files: usize, invalid: usize) {
 /// Snippets on stderr, then a one-line summary.
 pub fn human(diagnostics: &[Diagnostic], files: usize, invalid: usize) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut err = std::io::stderr().lock();
-    for diagnostic in diagnostics {
-        let _ = write!(err, "{}", render(diagnostic, color));
+    {
+        let mut err = std::io::stderr().lock();
+        for diagnostic in diagnostics {
+            let _ = write!(err, "{}", render(diagnostic, color));
+        }
     }
-    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = diagnostics.len() - errors;
-    let _ = writeln!(err, "{}", summary(files, invalid, errors, warnings));
+    summary_only(diagnostics, files, invalid);
 }
 
 /// How `compile` prints problems.

@@ -470,29 +470,13 @@ fn resource_entities(
             .iter()
             .map(|d| &settings[d.workload])
             .collect();
-        let agreed = |field: fn(&Settings) -> &Option<String>| -> Option<String> {
-            let values: Vec<&Option<String>> = declarers.iter().map(|s| field(s)).collect();
-            if values.windows(2).all(|p| p[0] == p[1]) {
-                values[0].clone()
-            } else {
-                field(fallback).clone()
-            }
-        };
-        let agreed_string = |field: fn(&Settings) -> &String| -> String {
-            let first = field(declarers[0]);
-            if declarers.iter().all(|s| field(s) == first) {
-                first.clone()
-            } else {
-                field(fallback).clone()
-            }
-        };
         entities.insert(
             i,
             ResourceEntity {
                 name: names::shortened(&name, &node.uid),
-                namespace: agreed_string(|s| &s.namespace),
-                owner: agreed_string(|s| &s.owner),
-                system: agreed(|s| &s.system),
+                namespace: agreed(&declarers, fallback, |s| &s.namespace),
+                owner: agreed(&declarers, fallback, |s| &s.owner),
+                system: agreed(&declarers, fallback, |s| &s.system),
             },
         );
     }
@@ -508,6 +492,20 @@ fn resource_entities(
         }
     }
     entities
+}
+
+/// The value of `field` all `declarers` agree on, or else the fallback's.
+fn agreed<T: PartialEq + Clone>(
+    declarers: &[&Settings],
+    fallback: &Settings,
+    field: impl Fn(&Settings) -> &T,
+) -> T {
+    let first = field(declarers[0]);
+    if declarers.iter().all(|s| field(s) == first) {
+        first.clone()
+    } else {
+        field(fallback).clone()
+    }
 }
 
 /// `kind:name`, or `kind:namespace/name` when the target is in another namespace than `from`.
