@@ -54,8 +54,8 @@ pub fn provision(
 ) -> Result<Provisioned, Diagnostics> {
     let mut renderer = templates::Renderer::new(seed.clone(), provisioners);
     let services = minijinja::Value::from_serialize(&target.workload_services);
-    // Built once: the same for every command provisioner run.
-    let command_services = commands::reference_workload_services(&target.workload_services);
+    // Built on the first command provisioner run, then shared: most compiles have none.
+    let command_services = std::cell::OnceCell::new();
     let mut diagnostics = Diagnostics::new();
     let mut outputs: Vec<Option<Value>> = vec![None; graph.nodes.len()];
     let mut manifests = vec![Vec::new(); graph.nodes.len()];
@@ -171,7 +171,9 @@ pub fn provision(
                 params: &params,
                 metadata: &metadata,
                 workload,
-                services: &command_services,
+                services: command_services.get_or_init(|| {
+                    commands::reference_workload_services(&target.workload_services)
+                }),
                 shared: &shared,
                 target,
             };
