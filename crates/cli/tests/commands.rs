@@ -164,7 +164,7 @@ fn provisioners_list_shows_user_files_first_then_built_ins() {
 
 #[test]
 fn resources_lists_identity_provisioner_and_output_names_never_secret_values() {
-    let shop = root().join("../shared/corpus/valid/examples/samples/aks-store-demo");
+    let shop = root().join("testdata/corpus/valid/examples/samples/aks-store-demo");
     let run = score(&[
         "resources",
         "--provisioners",

@@ -1,4 +1,4 @@
-//! `score compile --target kubernetes` end to end: the real binary on the shared corpus's
+//! `score compile --target kubernetes` end to end: the real binary on the vendored corpus's
 //! sample sets and on our fixtures. The sample outputs are insta snapshots in
 //! `testdata/snapshots/kubernetes/`, to be read as a cluster operator would.
 
@@ -10,7 +10,7 @@ fn root() -> PathBuf {
 }
 
 fn examples() -> PathBuf {
-    root().join("../shared/corpus/valid/examples")
+    root().join("testdata/corpus/valid/examples")
 }
 
 struct Run {
@@ -176,7 +176,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn image_flag_fills_image_dot() {
-    let file = root().join("../shared/corpus/valid/tricky/image-dot.yaml");
+    let file = root().join("testdata/corpus/valid/tricky/image-dot.yaml");
     let run = compile(&[path(&file)]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("--image"), "{}", run.stderr);

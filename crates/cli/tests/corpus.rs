@@ -1,14 +1,14 @@
-//! Conformance with the shared corpus (`../shared/corpus`), through the `score` binary:
+//! Conformance with the shared corpus (`testdata/corpus`, a copy of the shared corpus), through the `score` binary:
 //! every valid file validates, every invalid file is rejected at the node its first line names.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn corpus() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus");
     assert!(
         dir.is_dir(),
-        "the shared corpus is expected at {} (a checkout of `shared` beside the repository)",
+        "the corpus is expected at {} (testdata/corpus, vendored from the shared corpus)",
         dir.display()
     );
     dir

@@ -21,7 +21,7 @@ use score_compile::kubernetes::{self, Options};
 
 fn shop_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/valid/examples/samples/onlineboutique")
+        .join("../../testdata/corpus/valid/examples/samples/onlineboutique")
 }
 
 fn shop_texts() -> Option<Vec<(String, String)>> {

@@ -418,7 +418,7 @@ fn the_fixture_catalog() {
 /// The workloads of a sample set: each `score.yaml` one directory down.
 fn sample_set(name: &str) -> Vec<Workload> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/valid/examples/samples")
+        .join("../../testdata/corpus/valid/examples/samples")
         .join(name);
     let mut workloads = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {

@@ -4,7 +4,7 @@
 //! Run with `cargo bench -p score-spec`. Each benchmark validates a whole set of workloads per
 //! iteration and reports throughput in elements (= workloads) per second.
 //!
-//! The shared corpus is read from `../shared/corpus` relative to the workspace root; when it is
+//! The corpus is read from `testdata/corpus` (a copy of the shared corpus); when it is
 //! missing the corpus groups are skipped with a message and only the generated corpus runs.
 
 use std::fmt::Write as _;
@@ -21,7 +21,7 @@ struct Input {
 }
 
 fn corpus_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/corpus")
 }
 
 /// Every `*.yaml` / `*.yml` file under `dir`, sorted by path. `None` if `dir` is not a directory.

@@ -7,7 +7,7 @@
 //! * hand-written hostile cases (alias bombs, deep nesting, huge inputs, odd YAML features,
 //!   broken files whose error line is known);
 //! * a deterministic mutation sweep over every file of the shared corpus
-//!   (`../shared/corpus`, skipped with a note when absent).
+//!   (`testdata/corpus`, a copy of the shared corpus).
 //!
 //! Nothing here measures time: boundedness is asserted through the limit diagnostics
 //! (`score::input::*`, `score::yaml::*`).
@@ -1203,7 +1203,7 @@ fn problem_kind(problem: &str) -> String {
 }
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/corpus")
 }
 
 fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
