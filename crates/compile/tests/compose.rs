@@ -68,23 +68,25 @@ containers:
       requests:
         cpu: \"0.1\"
         memory: 1.5Gi
+    before:
+      web:
+        ready: healthy
   sidecar:
     image: busybox
     livenessProbe:
       httpGet:
         path: /
         port: 80
+    before:
+      web:
+        ready: started
   migrate:
     image: busybox
+    before:
+      web:
+        ready: complete
   web:
     image: nginx
-    before:
-      migrate:
-        ready: complete
-      main:
-        ready: healthy
-      sidecar:
-        ready: started
 resources:
   env:
     type: environment
@@ -109,8 +111,13 @@ fn containers_become_services_sharing_the_first_ones_network() {
         service(&out, "hello-web")["network_mode"],
         "service:hello-main"
     );
-    // A container that runs to completion before others does not join the network.
-    assert!(service(&out, "hello-migrate").get("network_mode").is_none());
+    // `main` waits for nothing and keeps running: it owns the network. `migrate` runs to
+    // completion before `web`, but `main` does not wait for it, so it joins too (as init
+    // containers share a pod's network).
+    assert_eq!(
+        service(&out, "hello-migrate")["network_mode"],
+        "service:hello-main"
+    );
     assert!(service(&out, "hello-migrate").get("hostname").is_none());
     settings().bind(|| insta::assert_snapshot!("hello", out.to_yaml()));
 }
@@ -127,15 +134,17 @@ fn before_becomes_depends_on_with_conditions() {
     assert_eq!(depends["hello-sidecar"]["condition"], "service_started");
     // Healthy needs a healthcheck, which comes from an exec probe.
     assert_eq!(service(&out, "hello-main")["healthcheck"]["test"][0], "CMD");
-    let no_probe = HELLO.replace(
-        "      sidecar:\n        ready: started",
-        "      sidecar:\n        ready: healthy",
+    // `sidecar` has an httpGet probe only, which Compose cannot run: `healthy` cannot be
+    // checked there.
+    let http_only = HELLO.replace(
+        "    before:\n      web:\n        ready: started",
+        "    before:\n      web:\n        ready: healthy",
     );
-    let d = compile_with(&[workload("hello.yaml", &no_probe)], &Options::default()).unwrap_err();
-    assert_eq!(
-        d.iter().next().unwrap().code,
-        "score::compose::before-healthy"
-    );
+    assert_ne!(http_only, HELLO);
+    let d = compile_with(&[workload("hello.yaml", &http_only)], &Options::default()).unwrap_err();
+    let d = d.iter().next().unwrap();
+    assert_eq!(d.code, "score::compose::before-healthy");
+    assert_eq!(d.pointer, "/containers/sidecar/before/web/ready");
 }
 
 #[test]
@@ -143,9 +152,11 @@ fn dollar_signs_survive_compose_interpolation() {
     let out = ok(&[workload("hello.yaml", HELLO)]);
     let main = service(&out, "hello-main");
     assert_eq!(main["entrypoint"][0], "/bin/sh");
+    // As on Kubernetes, where the kubelet reads `$$` as one `$`: the shell gets
+    // `echo $GREETING ${NAME} $HOME` (tests/parity.rs checks both targets agree).
     assert_eq!(
         main["command"][0],
-        "echo $$GREETING $${NAME} $$$$HOME; sleep 1000"
+        "echo $$GREETING $${NAME} $$HOME; sleep 1000"
     );
     // Score's `$$5` is `$5`, kept from Compose as `$$5`; the environment resource becomes
     // Compose's own `${USER_NAME}`.
@@ -185,7 +196,7 @@ fn http_probes_are_a_warning_not_a_silent_drop() {
         .iter()
         .find(|d| d.code == "score::compose::http-probe")
         .unwrap();
-    assert_eq!(warning.span.unwrap().line, 37);
+    assert_eq!(warning.span.unwrap().line, 40);
     assert!(service(&out, "hello-sidecar").get("healthcheck").is_none());
 }
 
@@ -415,5 +426,46 @@ fn command_provisioners_cannot_write_files_beside_the_compose_file() {
             .contains("its `relative_file_contents` is not supported"),
         "{}",
         first.message
+    );
+}
+
+#[test]
+fn limits_below_what_docker_accepts_are_raised_with_a_warning_at_the_score_line() {
+    // AKS Store's makeline-service and product-service: `docker compose up` refuses
+    // `cpus` below 0.01 and memory below 6 MiB.
+    let text = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: tiny
+containers:
+  app:
+    image: busybox
+    resources:
+      limits:
+        cpu: 2m
+        memory: 10Mi
+      requests:
+        cpu: 1m
+        memory: 1Mi
+";
+    let out = ok(&[workload("tiny.yaml", text)]);
+    let resources = &service(&out, "tiny-app")["deploy"]["resources"];
+    assert_eq!(resources["limits"]["cpus"], "0.01");
+    assert_eq!(resources["limits"]["memory"], "10m");
+    assert_eq!(resources["reservations"]["cpus"], "0.01");
+    assert_eq!(resources["reservations"]["memory"], "6m");
+    let raised: Vec<(u32, &str)> = out
+        .warnings
+        .iter()
+        .filter(|d| d.code == "score::compose::resource-minimum")
+        .map(|d| (d.span.unwrap().line, d.pointer.as_str()))
+        .collect();
+    assert_eq!(
+        raised,
+        [
+            (9, "/containers/app/resources/limits/cpu"),
+            (12, "/containers/app/resources/requests/cpu"),
+            (13, "/containers/app/resources/requests/memory"),
+        ]
     );
 }

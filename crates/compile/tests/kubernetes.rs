@@ -414,6 +414,8 @@ resources:
 
 #[test]
 fn before_becomes_init_and_sidecar_containers() {
+    // `migrate` runs to completion before `web`; `logs` is started before `migrate`; `proxy`
+    // is healthy before `web`: the containers declaring `before` start first.
     let text = "\
 apiVersion: score.dev/v1b1
 metadata:
@@ -421,24 +423,25 @@ metadata:
 containers:
   web:
     image: nginx
-    before:
-      migrate:
-        ready: complete
-      proxy:
-        ready: healthy
   migrate:
     image: migrate/migrate
     before:
-      logs:
-        ready: started
+      web:
+        ready: complete
   logs:
     image: fluent-bit
+    before:
+      migrate:
+        ready: started
   proxy:
     image: envoy
     readinessProbe:
       httpGet:
         path: /ready
         port: 9901
+    before:
+      web:
+        ready: healthy
 ";
     let out = ok(&[workload("web.yaml", text)]);
     let pod = &object(&out, "Deployment", "web")["spec"]["template"]["spec"];
@@ -451,9 +454,10 @@ containers:
             .collect::<Vec<_>>()
     };
     let init = names("initContainers");
-    // Every container starts after what it waits for.
+    // Init containers start one after the other: `logs` before `migrate`.
     let at = |n: &str| init.iter().position(|x| x == n).unwrap();
     assert!(at("logs") < at("migrate"));
+    assert_eq!(init.len(), 3);
     assert_eq!(names("containers"), ["web"]);
     let by_name = |n: &str| {
         pod["initContainers"]
@@ -469,13 +473,15 @@ containers:
         "runs to completion"
     );
     assert_eq!(by_name("logs")["restartPolicy"], "Always");
+    assert!(by_name("logs").get("startupProbe").is_none());
     assert_eq!(by_name("proxy")["restartPolicy"], "Always");
+    // The kubelet starts the next container once a sidecar's startup probe passes.
     assert_eq!(by_name("proxy")["startupProbe"]["httpGet"]["port"], 9901);
     settings().bind(|| insta::assert_snapshot!("before", yaml(pod)));
 }
 
 #[test]
-fn before_healthy_needs_a_readiness_probe_and_complete_forbids_probes() {
+fn a_container_that_completes_first_cannot_have_probes() {
     let text = "\
 apiVersion: score.dev/v1b1
 metadata:
@@ -483,22 +489,16 @@ metadata:
 containers:
   web:
     image: nginx
-    before:
-      proxy:
-        ready: healthy
   proxy:
     image: envoy
+    livenessProbe:
+      exec:
+        command: [\"true\"]
+    before:
+      web:
+        ready: complete
 ";
     let d = err(&[workload("web.yaml", text)]);
-    assert_eq!(
-        d.iter().next().unwrap().code,
-        "score::kubernetes::before-healthy"
-    );
-    let text = text.replace("ready: healthy", "ready: complete").replace(
-        "    image: envoy\n",
-        "    image: envoy\n    livenessProbe:\n      exec:\n        command: [\"true\"]\n",
-    );
-    let d = err(&[workload("web.yaml", &text)]);
     assert_eq!(
         d.iter().next().unwrap().code,
         "score::kubernetes::probe-on-init"

@@ -170,7 +170,9 @@ pub struct Container {
     pub liveness_probe: Option<Probe>,
     /// `readinessProbe`: how the platform tells that the container can take traffic.
     pub readiness_probe: Option<Probe>,
-    /// Containers that must reach a state before this one starts, keyed by their name.
+    /// The containers that start only after this one has reached a state, keyed by their
+    /// name: this container starts **first** (`migrate.before.web.ready: complete` runs
+    /// `migrate` to completion, then starts `web`).
     pub before: IndexMap<String, Before>,
 }
 
@@ -307,24 +309,23 @@ pub struct ExecProbe {
     pub command: Vec<Spanned<String>>,
 }
 
-/// `before.OTHER`: OTHER must reach `ready` before this container starts.
+/// `containers.C.before.OTHER`: C starts first, and OTHER starts once C has reached `ready`.
 #[derive(Clone, Debug)]
 pub struct Before {
     /// Where OTHER (the key under `before`) was written.
     pub name_span: Span,
-    /// `ready`: the state OTHER must reach.
+    /// `ready`: the state C (the container declaring the entry) must reach before OTHER starts.
     pub ready: Spanned<Readiness>,
 }
 
-/// `containers.*.before.*.ready`: how far another container must get before this one starts.
+/// `containers.C.before.*.ready`: how far C must get before the other container starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Readiness {
-    /// `started`: the other container has been started.
+    /// `started`: C has been started.
     Started,
-    /// `healthy`: the other container has started and its probe reports it healthy.
+    /// `healthy`: C has started and its probe reports it healthy (so C needs a probe).
     Healthy,
-    /// `complete`: the other container has run to completion and exited successfully, as an
-    /// init step does.
+    /// `complete`: C has run to completion and exited successfully, as an init step does.
     Complete,
 }
 
@@ -400,7 +401,7 @@ pub mod pointer {
     pub fn volume(container: &str, target: &str) -> String {
         format!("/containers/{}/volumes/{}", esc(container), esc(target))
     }
-    /// `/containers/CONTAINER/before`: the containers this one waits for.
+    /// `/containers/CONTAINER/before`: the containers that start after this one.
     pub fn before(container: &str) -> String {
         format!("/containers/{}/before", esc(container))
     }

@@ -3,7 +3,7 @@
 
 use crate::diagnostics::Diagnostic;
 use crate::graph;
-use crate::model::{Workload, pointer};
+use crate::model::{Readiness, Workload, pointer};
 use crate::node::{Node, Value, pointer_join};
 use crate::placeholders::{self, Placeholder};
 use crate::schema::{did_you_mean, join_quoted};
@@ -287,15 +287,29 @@ impl Checker<'_> {
                 if other == name {
                     let d = Diagnostic::error(
                         "score::before::self",
-                        format!("container `{name}` cannot wait for itself"),
+                        format!("container `{name}` cannot start before itself"),
                     )
                     .at(at, before.name_span)
                     .with_label("itself")
                     .with_help(
-                        "remove this entry; `before` names other containers of the workload",
+                        "remove this entry; `before` names the other containers of the workload that start after this one",
                     );
                     self.diagnostics.push(d);
                     continue;
+                }
+                if *before.ready == Readiness::Healthy
+                    && container.readiness_probe.is_none()
+                    && container.liveness_probe.is_none()
+                {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "score::before::healthy-without-probe",
+                            format!("`{other}` is to start once `{name}` is healthy, but `{name}` has no readinessProbe or livenessProbe to tell when it is"),
+                        )
+                        .at(format!("{at}/ready"), before.ready.span)
+                        .with_label("needs a probe")
+                        .with_help(format!("add a readinessProbe to `{name}`, or use `ready: started`")),
+                    );
                 }
                 match containers.get_index_of(other) {
                     Some(target) => edges[index].push(target),
@@ -314,7 +328,7 @@ impl Checker<'_> {
                         };
                         let d = Diagnostic::error(
                             "score::before::unknown-container",
-                            format!("container `{name}` waits for `{other}`, which is not a container of this workload"),
+                            format!("container `{name}` is to start before `{other}`, which is not a container of this workload"),
                         )
                         .at(at, before.name_span)
                         .with_label("unknown container")
@@ -332,17 +346,17 @@ impl Checker<'_> {
             let mut d = Diagnostic::error(
                 "score::before::cycle",
                 format!(
-                    "containers wait for each other in a cycle: {}",
-                    path.join(" → ")
+                    "containers start before each other in a cycle: {}",
+                    path.join(" before ")
                 ),
             )
             .at(at, span)
-            .with_label(format!("`{first}` waits for `{}`", path[1]))
+            .with_label(format!("`{first}` starts before `{}`", path[1]))
             .with_help("no container could ever start; remove one of these `before` entries");
             for pair in cycle[1..].windows(2) {
                 let (from, to) = (&names[pair[0]], &names[pair[1]]);
                 if let Some(b) = containers[pair[0]].before.get(to) {
-                    d = d.with_related(b.name_span, format!("`{from}` waits for `{to}`"));
+                    d = d.with_related(b.name_span, format!("`{from}` starts before `{to}`"));
                 }
             }
             self.diagnostics.push(d);

@@ -3,6 +3,7 @@
 pub mod backstage;
 pub mod compose;
 pub mod kubernetes;
+mod startup;
 
 use base64::Engine as _;
 use score_spec::diagnostics::{Diagnostic, Diagnostics};

@@ -38,6 +38,13 @@ pub const ENVIRONMENT_PROVISIONER: &str = "template://score-rs/environment";
 /// complete, not just to start.
 pub const INIT_LABEL: &str = "dev.score-rs.init";
 
+/// The name (after `<workload>-`) of the service that forwards service ports to differing
+/// target ports, as a Kubernetes Service would.
+pub(crate) const PORT_PROXY: &str = "port-proxy";
+
+/// The image of that proxy: the nginx the route provisioner runs too.
+pub(crate) const PORT_PROXY_IMAGE: &str = "nginx:1.27-alpine";
+
 /// How to compile.
 pub struct Options<'a> {
     /// The Compose project name (`name:`); omitted when `None`, so Compose uses the directory.
@@ -232,6 +239,8 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
             }
         }
     }
+    let provisioned_services: BTreeSet<String> =
+        services_of_resource.iter().flatten().cloned().collect();
     let environment: Vec<bool> = graph
         .nodes
         .iter()
@@ -296,11 +305,16 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
                 .get("services")
                 .is_some_and(|s| s.contains_key(&name))
             {
+                let other = if provisioned_services.contains(&name) {
+                    "a provisioner".to_owned()
+                } else {
+                    "another workload".to_owned()
+                };
                 diagnostics.push(
                     Diagnostic::error(
                         "score::compose::service-name",
                         format!(
-                            "workload `{}` makes service `{name}`, which a provisioner also makes",
+                            "workload `{}` makes service `{name}`, which {other} also makes",
                             w.name()
                         ),
                     )

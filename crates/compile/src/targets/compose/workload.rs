@@ -2,18 +2,20 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use score_spec::Spanned;
 use score_spec::Workload;
 use score_spec::diagnostics::Diagnostic;
-use score_spec::model::{Container, Probe, Readiness, pointer};
+use score_spec::model::{Container, Probe, Protocol, Readiness, pointer};
 use serde_json::{Map, Value, json};
 
-use super::{Publish, escape_interpolation};
+use super::{PORT_PROXY, PORT_PROXY_IMAGE, Publish, escape_interpolation};
 use crate::files::SourceFiles;
 use crate::placeholders::{EnvPiece, Scope, Unresolved, split_environment};
 use crate::provisioners::Provisioned;
 use crate::resources::ResourceGraph;
 use crate::secrets;
 use crate::seed::sha256_hex;
+use crate::targets::startup::Startup;
 use crate::targets::{container_image, file_bytes, unresolved, volume_resource};
 
 pub(super) struct Convert<'a> {
@@ -46,231 +48,324 @@ impl Convert<'_> {
             variables: BTreeSet::new(),
             diagnostics: Vec::new(),
         };
-        let service_name = |container: &str| format!("{}-{container}", w.name());
-
-        // Who waits for whom, and how.
-        let mut waited: BTreeMap<&str, Readiness> = BTreeMap::new();
-        for c in w.containers.values() {
-            for (other, before) in &c.before {
-                let r = waited.entry(other.as_str()).or_insert(*before.ready);
-                if *before.ready == Readiness::Complete {
-                    *r = Readiness::Complete;
-                }
-            }
-        }
-        // The network owner: the first container that runs for the workload's lifetime and
-        // waits for nothing (so that joining its network creates no dependency cycle).
-        let owner = w
-            .containers
-            .iter()
-            .find(|(n, c)| {
-                c.before.is_empty() && waited.get(n.as_str()) != Some(&Readiness::Complete)
-            })
-            .or_else(|| {
-                w.containers
-                    .iter()
-                    .find(|(n, _)| waited.get(n.as_str()) != Some(&Readiness::Complete))
-            })
-            .map(|(n, _)| n.clone())
-            .unwrap_or_default();
-        // Containers the owner waits for (directly or not) start before it: they cannot join
-        // its network.
-        let mut before_owner = BTreeSet::new();
-        let mut stack = vec![owner.clone()];
-        while let Some(n) = stack.pop() {
-            for other in w
-                .containers
-                .get(&n)
-                .into_iter()
-                .flat_map(|c| c.before.keys())
-            {
-                if before_owner.insert(other.clone()) {
-                    stack.push(other.clone());
-                }
-            }
-        }
-
+        let startup = Startup::of(w);
         for (name, c) in &w.containers {
-            let mut s = Map::new();
-            let image = match container_image(w, name, c, self.image) {
-                Ok(image) => image,
-                Err(d) => {
-                    out.diagnostics.push(*d);
-                    continue;
-                }
-            };
-            s.insert("image".into(), escape_interpolation(&image).into());
-            // Score `command` is what runs (Compose `entrypoint`), `args` its arguments
-            // (Compose `command`); both as written, with `$` kept from Compose interpolation.
-            if let Some(command) = &c.command {
-                s.insert(
-                    "entrypoint".into(),
-                    command.iter().map(|a| escape_interpolation(a)).collect(),
-                );
+            if let Some(service) = self.service(name, c, &startup, &mut out) {
+                out.services
+                    .push((service_name(w, name), Value::Object(service)));
             }
-            if let Some(args) = &c.args {
-                s.insert(
-                    "command".into(),
-                    args.iter().map(|a| escape_interpolation(a)).collect(),
-                );
-            }
-            let mut annotations: Map<String, Value> = w
-                .metadata
-                .annotations
-                .iter()
-                .map(|(k, v)| (k.clone(), escape_interpolation(v).into()))
-                .collect();
-            annotations.insert("compose.score.dev/workload-name".into(), w.name().into());
-            s.insert("annotations".into(), Value::Object(annotations));
+        }
+        self.port_proxy(&startup, &mut out);
+        out
+    }
 
-            if *name == owner {
-                // The hostname is what the container calls itself; the network alias is what
-                // Docker's DNS answers to: others reach the workload by its name, as in
-                // Kubernetes.
-                s.insert("hostname".into(), w.name().into());
-                s.insert(
-                    "networks".into(),
-                    json!({ "default": { "aliases": [w.name()] } }),
-                );
-                if let Some(service) = &w.service {
-                    let mut expose: Vec<Value> = Vec::new();
-                    for p in service.ports.values() {
-                        let port = p.target_port().to_string();
-                        let entry: Value = match p.protocol {
-                            score_spec::model::Protocol::Tcp => port.into(),
-                            score_spec::model::Protocol::Udp => format!("{port}/udp").into(),
-                        };
-                        if !expose.contains(&entry) {
-                            expose.push(entry);
-                        }
-                    }
-                    if !expose.is_empty() {
-                        s.insert("expose".into(), Value::Array(expose));
-                    }
-                }
-                if !self.publish.is_empty() {
-                    let ports: Vec<Value> = self
-                        .publish
-                        .iter()
-                        .map(|p| json!({ "target": p.port, "published": p.host_port.to_string() }))
-                        .collect();
-                    s.insert("ports".into(), Value::Array(ports));
-                }
-            } else if !before_owner.contains(name)
-                && waited.get(name.as_str()) != Some(&Readiness::Complete)
-            {
+    fn service(
+        &self,
+        name: &str,
+        c: &Container,
+        startup: &Startup,
+        out: &mut Converted,
+    ) -> Option<Map<String, Value>> {
+        let w = self.workload;
+        let mut s = Map::new();
+        let image = match container_image(w, name, c, self.image) {
+            Ok(image) => image,
+            Err(d) => {
+                out.diagnostics.push(*d);
+                return None;
+            }
+        };
+        s.insert("image".into(), escape_interpolation(&image).into());
+        let environment = self.environment(name, c, out);
+        // Score `command` is what runs (Compose `entrypoint`), `args` its arguments (Compose
+        // `command`), written so the container gets the argv Kubernetes would give it.
+        if let Some(command) = &c.command {
+            s.insert("entrypoint".into(), argv(command, &environment));
+        }
+        if let Some(args) = &c.args {
+            s.insert("command".into(), argv(args, &environment));
+        }
+        let mut annotations: Map<String, Value> = w
+            .metadata
+            .annotations
+            .iter()
+            .map(|(k, v)| (k.clone(), escape_interpolation(v).into()))
+            .collect();
+        annotations.insert("compose.score.dev/workload-name".into(), w.name().into());
+        s.insert("annotations".into(), Value::Object(annotations));
+        self.network(name, startup, &mut s);
+        if !environment.is_empty() {
+            s.insert("environment".into(), Value::Object(environment));
+        }
+        let depends = self.depends_on(name, startup, s.contains_key("network_mode"), out);
+        if !depends.is_empty() {
+            s.insert("depends_on".into(), Value::Object(depends));
+        }
+        if let Some(h) = self.healthcheck(c) {
+            s.insert("healthcheck".into(), h);
+        }
+        self.http_probe_warnings(name, c, out);
+        if let Some(deploy) = self.deploy(name, c, out) {
+            s.insert("deploy".into(), deploy);
+        }
+        let mut configs = Vec::new();
+        self.files(name, c, &mut configs, out);
+        if !configs.is_empty() {
+            s.insert("configs".into(), Value::Array(configs));
+        }
+        let mut volumes = Vec::new();
+        self.volumes(name, c, &mut volumes, out);
+        if !volumes.is_empty() {
+            s.insert("volumes".into(), Value::Array(volumes));
+        }
+        Some(s)
+    }
+
+    /// A pod-like shared network: the owner (see [`Startup::network_owner`]) answers to the
+    /// workload's name and publishes its ports; the others join its network, except the
+    /// containers it waits for (they start before it, so they cannot).
+    fn network(&self, name: &str, startup: &Startup, s: &mut Map<String, Value>) {
+        let w = self.workload;
+        let owner = startup.network_owner();
+        if name != owner {
+            if startup.joins_network(name) {
                 s.insert(
                     "network_mode".into(),
-                    format!("service:{}", service_name(&owner)).into(),
+                    format!("service:{}", service_name(w, owner)).into(),
                 );
             }
-
-            let environment = self.environment(name, c, &mut out);
-            if !environment.is_empty() {
-                s.insert("environment".into(), Value::Object(environment));
-            }
-
-            let mut depends: Map<String, Value> = Map::new();
-            for (service, condition) in self.waits {
-                depends.insert(
-                    service.clone(),
-                    json!({ "condition": condition, "required": true }),
-                );
-            }
-            for (other, before) in &c.before {
-                let condition = match *before.ready {
-                    Readiness::Started => "service_started",
-                    Readiness::Healthy => {
-                        if self.healthcheck(&w.containers[other]).is_none() {
-                            out.diagnostics.push(
-                                Diagnostic::error(
-                                    "score::compose::before-healthy",
-                                    format!("`{name}` waits for `{other}` to be healthy, but `{other}` has no exec probe for a Compose healthcheck"),
-                                )
-                                .at(format!("{}/{}", pointer::before(name), score_spec::node::escape_pointer_token(other)), before.name_span)
-                                .with_help(format!("give `{other}` a readinessProbe with `exec`, or wait for `ready: started`"))
-                                .with_source(&w.source),
-                            );
-                        }
-                        "service_healthy"
-                    }
-                    Readiness::Complete => "service_completed_successfully",
-                };
-                depends.insert(
-                    service_name(other),
-                    json!({ "condition": condition, "required": true }),
-                );
-            }
-            // Joining a network also needs the owner started.
-            if s.contains_key("network_mode") && !depends.contains_key(&service_name(&owner)) {
-                depends.insert(
-                    service_name(&owner),
-                    json!({ "condition": "service_started", "required": true }),
-                );
-            }
-            if !depends.is_empty() {
-                s.insert("depends_on".into(), Value::Object(depends));
-            }
-
-            if let Some(h) = self.healthcheck(c) {
-                s.insert("healthcheck".into(), h);
-            }
-            for (field, probe) in [
-                ("readinessProbe", &c.readiness_probe),
-                ("livenessProbe", &c.liveness_probe),
-            ] {
-                if let Some(p) = probe
-                    && p.exec.is_none()
-                    && p.http_get.is_some()
-                {
-                    out.diagnostics.push(
-                        Diagnostic::warning(
-                            "score::compose::http-probe",
-                            format!("the {field} of `{name}` is an httpGet probe, which Compose cannot run: the service gets no healthcheck from it"),
-                        )
-                        .at(format!("{}/{field}", pointer::container(name)), p.span)
-                        .with_help("add an `exec` probe (e.g. `[\"wget\", \"-q\", \"--spider\", \"http://localhost:PORT/PATH\"]`) to have a healthcheck in Compose")
-                        .with_source(&w.source),
-                    );
-                }
-            }
-
-            if let Some(resources) = &c.resources {
-                let mut r = Map::new();
-                for (field, q) in [
-                    ("limits", &resources.limits),
-                    ("reservations", &resources.requests),
-                ] {
-                    let Some(q) = q else { continue };
-                    let mut m = Map::new();
-                    if let Some(cpu) = &q.cpu {
-                        m.insert("cpus".into(), cpus(cpu).into());
-                    }
-                    if let Some(memory) = &q.memory {
-                        m.insert("memory".into(), memory_bytes(memory).into());
-                    }
-                    if !m.is_empty() {
-                        r.insert(field.into(), Value::Object(m));
-                    }
-                }
-                if !r.is_empty() {
-                    s.insert("deploy".into(), json!({ "resources": r }));
-                }
-            }
-
-            let mut configs = Vec::new();
-            self.files(name, c, &mut configs, &mut out);
-            if !configs.is_empty() {
-                s.insert("configs".into(), Value::Array(configs));
-            }
-            let mut volumes = Vec::new();
-            self.volumes(name, c, &mut volumes, &mut out);
-            if !volumes.is_empty() {
-                s.insert("volumes".into(), Value::Array(volumes));
-            }
-            out.services.push((service_name(name), Value::Object(s)));
+            return;
         }
-        out
+        // The hostname is what the container calls itself; the network alias is what Docker's
+        // DNS answers to: others reach the workload by its name, as in Kubernetes.
+        s.insert("hostname".into(), w.name().into());
+        s.insert(
+            "networks".into(),
+            json!({ "default": { "aliases": [w.name()] } }),
+        );
+        let mut expose: Vec<Value> = Vec::new();
+        for p in w.service.iter().flat_map(|s| s.ports.values()) {
+            for port in [p.target_port(), *p.port] {
+                let entry: Value = match p.protocol {
+                    Protocol::Tcp => port.to_string().into(),
+                    Protocol::Udp => format!("{port}/udp").into(),
+                };
+                if !expose.contains(&entry) {
+                    expose.push(entry);
+                }
+            }
+        }
+        if !expose.is_empty() {
+            s.insert("expose".into(), Value::Array(expose));
+        }
+        if !self.publish.is_empty() {
+            let ports: Vec<Value> = self
+                .publish
+                .iter()
+                .map(|p| json!({ "target": p.port, "published": p.host_port.to_string() }))
+                .collect();
+            s.insert("ports".into(), Value::Array(ports));
+        }
+    }
+
+    /// What a container's service waits for: the services of the workload's resources, the
+    /// containers that are `before` it (each with its condition) and, when it joins the
+    /// owner's network, the owner.
+    fn depends_on(
+        &self,
+        name: &str,
+        startup: &Startup,
+        joins_network: bool,
+        out: &mut Converted,
+    ) -> Map<String, Value> {
+        let w = self.workload;
+        let mut depends: Map<String, Value> = Map::new();
+        for (service, condition) in self.waits {
+            depends.insert(
+                service.clone(),
+                json!({ "condition": condition, "required": true }),
+            );
+        }
+        for (first, ready) in startup.waits_for(name) {
+            let condition = match ready {
+                Readiness::Started => "service_started",
+                Readiness::Healthy => {
+                    if self.healthcheck(&w.containers[first]).is_none() {
+                        out.diagnostics.push(self.unhealthy(first, name));
+                    }
+                    "service_healthy"
+                }
+                Readiness::Complete => "service_completed_successfully",
+            };
+            depends.insert(
+                service_name(w, first),
+                json!({ "condition": condition, "required": true }),
+            );
+        }
+        // Joining a network also needs the owner started.
+        let owner = service_name(w, startup.network_owner());
+        if joins_network && !depends.contains_key(&owner) {
+            depends.insert(
+                owner,
+                json!({ "condition": "service_started", "required": true }),
+            );
+        }
+        depends
+    }
+
+    /// `first` is `before` `then` with `ready: healthy`, but has no exec probe for Compose to
+    /// check.
+    fn unhealthy(&self, first: &str, then: &str) -> Diagnostic {
+        let w = self.workload;
+        let before = &w.containers[first].before[then];
+        Diagnostic::error(
+            "score::compose::before-healthy",
+            format!("`{then}` starts once `{first}` is healthy, but `{first}` has no exec probe for a Compose healthcheck (Compose cannot run httpGet probes)"),
+        )
+        .at(
+            format!("{}/{}/ready", pointer::before(first), score_spec::node::escape_pointer_token(then)),
+            before.ready.span,
+        )
+        .with_help(format!("give `{first}` a readinessProbe with `exec` (e.g. `[\"wget\", \"-q\", \"--spider\", \"http://localhost:PORT/PATH\"]`), or use `ready: started`"))
+        .with_source(&w.source)
+    }
+
+    fn http_probe_warnings(&self, name: &str, c: &Container, out: &mut Converted) {
+        for (field, probe) in [
+            ("readinessProbe", &c.readiness_probe),
+            ("livenessProbe", &c.liveness_probe),
+        ] {
+            if let Some(p) = probe
+                && p.exec.is_none()
+                && p.http_get.is_some()
+            {
+                out.diagnostics.push(
+                    Diagnostic::warning(
+                        "score::compose::http-probe",
+                        format!("the {field} of `{name}` is an httpGet probe, which Compose cannot run: the service gets no healthcheck from it"),
+                    )
+                    .at(format!("{}/{field}", pointer::container(name)), p.span)
+                    .with_help("add an `exec` probe (e.g. `[\"wget\", \"-q\", \"--spider\", \"http://localhost:PORT/PATH\"]`) to have a healthcheck in Compose")
+                    .with_source(&self.workload.source),
+                );
+            }
+        }
+    }
+
+    /// Limits and requests as `deploy.resources`, raised to the least Docker accepts (with a
+    /// warning), as the kubelet raises what is below its own minimums.
+    fn deploy(&self, name: &str, c: &Container, out: &mut Converted) -> Option<Value> {
+        let resources = c.resources.as_ref()?;
+        let mut r = Map::new();
+        for (field, score_field, q) in [
+            ("limits", "limits", &resources.limits),
+            ("reservations", "requests", &resources.requests),
+        ] {
+            let Some(q) = q else { continue };
+            let at = |what: &str| {
+                format!(
+                    "{}/resources/{score_field}/{what}",
+                    pointer::container(name)
+                )
+            };
+            let mut m = Map::new();
+            if let Some(cpu) = &q.cpu {
+                let (value, raised) = cpus(cpu);
+                if raised {
+                    out.diagnostics.push(self.raised(
+                        at("cpu"),
+                        cpu,
+                        &format!("{score_field}.cpu `{}` is below the 0.01 CPU Docker accepts: Compose gets `cpus: \"{value}\"`", cpu.value),
+                    ));
+                }
+                m.insert("cpus".into(), value.into());
+            }
+            if let Some(memory) = &q.memory {
+                let (value, raised) = memory_bytes(memory);
+                if raised {
+                    out.diagnostics.push(self.raised(
+                        at("memory"),
+                        memory,
+                        &format!("{score_field}.memory `{}` is below the 6 MiB Docker accepts: Compose gets `memory: {value}`", memory.value),
+                    ));
+                }
+                m.insert("memory".into(), value.into());
+            }
+            if !m.is_empty() {
+                r.insert(field.into(), Value::Object(m));
+            }
+        }
+        (!r.is_empty()).then(|| json!({ "resources": r }))
+    }
+
+    fn raised(&self, pointer: String, at: &Spanned<String>, message: &str) -> Diagnostic {
+        Diagnostic::warning("score::compose::resource-minimum", message.to_owned())
+            .at(pointer, at.span)
+            .with_help("`docker compose up` refuses less; raise the value in the Score file to silence this (Kubernetes raises tiny requests the same way)")
+            .with_source(&self.workload.source)
+    }
+
+    /// Kubernetes Services forward each service port to the port the container listens on
+    /// (`port` → `targetPort`); Compose has none. When the two differ, a small proxy joins the
+    /// workload's network and listens on each such `port`, so `<workload>:<port>` works on
+    /// both targets (Online Boutique's `email` is reached at 5000 and listens on 8080).
+    fn port_proxy(&self, startup: &Startup, out: &mut Converted) {
+        let w = self.workload;
+        let Some(service) = &w.service else { return };
+        let listened: BTreeSet<(u16, Protocol)> = service
+            .ports
+            .values()
+            .map(|p| (p.target_port(), p.protocol))
+            .collect();
+        let mut servers = String::new();
+        let mut proxied = BTreeSet::new();
+        for (port_name, p) in &service.ports {
+            if p.target_port() == *p.port || !proxied.insert((*p.port, p.protocol)) {
+                continue;
+            }
+            if listened.contains(&(*p.port, p.protocol)) {
+                out.diagnostics.push(
+                    Diagnostic::error(
+                        "score::compose::service-port",
+                        format!("service port `{port_name}` ({} → {}) cannot be reached on port {} in Compose: a container of the workload listens on {} itself (another port's targetPort)", *p.port, p.target_port(), *p.port, *p.port),
+                    )
+                    .at(format!("/service/ports/{}", score_spec::node::escape_pointer_token(port_name)), p.name_span)
+                    .with_help("Compose has no Service to map ports: use distinct numbers for `port` and the other ports' `targetPort`")
+                    .with_source(&w.source),
+                );
+                continue;
+            }
+            let udp = if p.protocol == Protocol::Udp {
+                " udp"
+            } else {
+                ""
+            };
+            servers.push_str(&format!(
+                "  server {{\n    listen {}{udp};\n    proxy_pass 127.0.0.1:{};\n  }}\n",
+                *p.port,
+                p.target_port()
+            ));
+        }
+        if servers.is_empty() {
+            return;
+        }
+        let name = format!("{}-{PORT_PROXY}", w.name());
+        let conf = format!(
+            "# Rendered by score-rs: Compose has no Services, so this proxy listens on the service\n# ports of `{}` whose targetPort differs and forwards to where its containers listen.\nworker_processes 1;\nevents {{\n  worker_connections 1024;\n}}\nstream {{\n{servers}}}\n",
+            w.name()
+        );
+        out.configs.push((name.clone(), json!({ "content": conf })));
+        let owner = service_name(w, startup.network_owner());
+        out.services.push((
+            name.clone(),
+            json!({
+                "image": PORT_PROXY_IMAGE,
+                "annotations": { "compose.score.dev/workload-name": w.name() },
+                "network_mode": format!("service:{owner}"),
+                "depends_on": { owner: { "condition": "service_started", "required": true } },
+                "configs": [{ "source": name, "target": "/etc/nginx/nginx.conf" }],
+            }),
+        ));
     }
 
     fn outputs(&self, name: &str) -> Option<&Value> {
@@ -511,9 +606,70 @@ impl Convert<'_> {
     }
 }
 
-/// Kubernetes CPU (`250m`, `0.5`, `2`) as Compose `cpus` (`"0.25"`).
-fn cpus(cpu: &str) -> String {
-    match cpu.strip_suffix('m') {
+/// The Compose service of a container: `<workload>-<container>`.
+pub(super) fn service_name(workload: &Workload, container: &str) -> String {
+    format!("{}-{container}", workload.name())
+}
+
+/// Score `command`/`args` for Compose: each argument as [`expand_like_kubelet`] writes it, so
+/// the container gets the argv the kubelet gives it on Kubernetes.
+fn argv(list: &[Spanned<String>], environment: &Map<String, Value>) -> Value {
+    list.iter()
+        .map(|a| Value::from(expand_like_kubelet(a, environment)))
+        .collect()
+}
+
+/// The kubelet's expansion of `command` and `args` (Kubernetes copies them as written and
+/// expands them when it starts the container), producing Compose text that Compose's own
+/// interpolation turns into the same string: `$$` is one `$`; `$(NAME)` is the value of the
+/// container's variable NAME (`environment` holds them already written for Compose), or stays
+/// `$(NAME)` when there is none; any other `$` is literal. So `wget $${URL}` reaches the shell as
+/// `wget ${URL}` on both targets.
+pub(super) fn expand_like_kubelet(text: &str, environment: &Map<String, Value>) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        // Every `$` the container sees is written `$$` for Compose.
+        out.push_str("$$");
+        if let Some(r) = after.strip_prefix('$') {
+            rest = r;
+        } else if let Some(r) = after.strip_prefix('(')
+            && let Some(close) = r.find(')')
+        {
+            let name = &r[..close];
+            match environment.get(name).and_then(Value::as_str) {
+                Some(value) => {
+                    out.truncate(out.len() - 2);
+                    out.push_str(value);
+                }
+                None => out.push_str(&escape_interpolation(&format!("({name})"))),
+            }
+            rest = &r[close + 1..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The least Docker accepts: `cpus` (NanoCPUs) and memory limits and reservations.
+const MIN_CPUS: f64 = 0.01;
+const MIN_MEMORY: u64 = 6 << 20;
+
+/// Kubernetes CPU (`250m`, `0.5`, `2`) as Compose `cpus` (`"0.25"`), and whether it was raised
+/// to Docker's minimum.
+fn cpus(cpu: &str) -> (String, bool) {
+    let value = match cpu.strip_suffix('m') {
+        Some(milli) => milli.parse::<f64>().unwrap_or(0.0) / 1000.0,
+        None => cpu.parse::<f64>().unwrap_or(0.0),
+    };
+    if value < MIN_CPUS {
+        return (MIN_CPUS.to_string(), true);
+    }
+    let text = match cpu.strip_suffix('m') {
         Some(milli) => {
             let m: u64 = milli.parse().unwrap_or(0);
             let whole = m / 1000;
@@ -525,12 +681,14 @@ fn cpus(cpu: &str) -> String {
             }
         }
         None => cpu.to_owned(),
-    }
+    };
+    (text, false)
 }
 
 /// A Kubernetes memory quantity (`128Mi`, `1.5Gi`, `500M`) as Compose bytes, with Docker's
-/// binary suffixes (`k`, `m`, `g` are 1024-based) when exact.
-fn memory_bytes(memory: &str) -> String {
+/// binary suffixes (`k`, `m`, `g` are 1024-based) when exact, and whether it was raised to
+/// Docker's minimum.
+fn memory_bytes(memory: &str) -> (String, bool) {
     let split = memory
         .find(|c: char| c.is_ascii_alphabetic())
         .unwrap_or(memory.len());
@@ -551,29 +709,67 @@ fn memory_bytes(memory: &str) -> String {
         "Ei" => 1024f64.powi(6),
         _ => 1.0,
     };
-    let bytes = (number.parse::<f64>().unwrap_or(0.0) * factor).round() as u64;
+    let mut bytes = (number.parse::<f64>().unwrap_or(0.0) * factor).round() as u64;
+    let raised = bytes < MIN_MEMORY;
+    bytes = bytes.max(MIN_MEMORY);
     for (suffix, size) in [("g", 1u64 << 30), ("m", 1 << 20), ("k", 1 << 10)] {
         if bytes >= size && bytes.is_multiple_of(size) {
-            return format!("{}{suffix}", bytes / size);
+            return (format!("{}{suffix}", bytes / size), raised);
         }
     }
-    bytes.to_string()
+    (bytes.to_string(), raised)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn kept(value: (String, bool)) -> String {
+        assert!(!value.1, "{} was raised", value.0);
+        value.0
+    }
+
     #[test]
     fn quantities() {
-        assert_eq!(cpus("250m"), "0.25");
-        assert_eq!(cpus("1500m"), "1.5");
-        assert_eq!(cpus("2000m"), "2");
-        assert_eq!(cpus("0.025"), "0.025");
-        assert_eq!(memory_bytes("128Mi"), "128m");
-        assert_eq!(memory_bytes("1.5Gi"), "1536m");
-        assert_eq!(memory_bytes("1Gi"), "1g");
-        assert_eq!(memory_bytes("500M"), "500000000");
-        assert_eq!(memory_bytes("64Ki"), "64k");
+        assert_eq!(kept(cpus("250m")), "0.25");
+        assert_eq!(kept(cpus("1500m")), "1.5");
+        assert_eq!(kept(cpus("2000m")), "2");
+        assert_eq!(kept(cpus("0.025")), "0.025");
+        assert_eq!(kept(cpus("10m")), "0.01");
+        assert_eq!(kept(memory_bytes("128Mi")), "128m");
+        assert_eq!(kept(memory_bytes("1.5Gi")), "1536m");
+        assert_eq!(kept(memory_bytes("1Gi")), "1g");
+        assert_eq!(kept(memory_bytes("500M")), "500000000");
+        assert_eq!(kept(memory_bytes("6Mi")), "6m");
+    }
+
+    #[test]
+    fn quantities_below_what_docker_accepts_are_raised() {
+        assert_eq!(cpus("1m"), ("0.01".to_owned(), true));
+        assert_eq!(cpus("0.005"), ("0.01".to_owned(), true));
+        assert_eq!(cpus("0"), ("0.01".to_owned(), true));
+        assert_eq!(memory_bytes("64Ki"), ("6m".to_owned(), true));
+        assert_eq!(memory_bytes("6M"), ("6m".to_owned(), true));
+        assert_eq!(memory_bytes("1Mi"), ("6m".to_owned(), true));
+    }
+
+    #[test]
+    fn command_and_args_expand_as_the_kubelet_does() {
+        let env: Map<String, Value> = [
+            ("URL".to_owned(), Value::from("http://a:80")),
+            ("COST".to_owned(), Value::from("$$5 ${HOST_VAR}")),
+        ]
+        .into_iter()
+        .collect();
+        let e = |s: &str| expand_like_kubelet(s, &env);
+        assert_eq!(e("wget $${URL}"), "wget $${URL}");
+        assert_eq!(e("echo $$"), "echo $$");
+        assert_eq!(e("$(URL)/x"), "http://a:80/x");
+        assert_eq!(e("$(COST)"), "$$5 ${HOST_VAR}");
+        assert_eq!(e("$$(URL)"), "$$(URL)");
+        assert_eq!(e("$(NOPE)"), "$$(NOPE)");
+        assert_eq!(e("$HOME ${X} $"), "$$HOME $${X} $$");
+        assert_eq!(e("$(unclosed"), "$$(unclosed");
+        assert_eq!(e("$$$(URL)"), "$$http://a:80");
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use base64::Engine as _;
 use score_spec::Workload;
 use score_spec::diagnostics::Diagnostic;
-use score_spec::model::{Container, FileContent, Probe, Readiness, pointer};
+use score_spec::model::{Container, FileContent, Probe, pointer};
 use serde_json::{Map, Value, json};
 
 use super::names::{self, Kind};
@@ -17,6 +17,7 @@ use crate::provisioners::templates::dns_label;
 use crate::resources::ResourceGraph;
 use crate::secrets::{self, Piece, SecretRef};
 use crate::seed::sha256_hex;
+use crate::targets::startup::{Role, Startup};
 use crate::targets::{container_image, file_bytes, unresolved, volume_resource};
 
 /// The volume every file of the ConfigMap is mounted from.
@@ -34,19 +35,6 @@ pub(super) struct Convert<'a> {
     pub managed_by: &'a str,
 }
 
-/// How a container takes part in the pod.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Role {
-    Main,
-    /// Runs to completion before the containers that wait for it (`ready: complete`).
-    Init,
-    /// A native sidecar: started (and, for `healthy`, ready) before the containers that wait
-    /// for it, and running alongside them.
-    Sidecar {
-        healthy: bool,
-    },
-}
-
 #[derive(Default)]
 struct Pod {
     volumes: BTreeMap<String, Value>,
@@ -56,11 +44,46 @@ struct Pod {
     claim_templates: BTreeMap<String, Value>,
 }
 
+/// The labels and annotations every object of the workload carries.
+struct Meta {
+    /// The selector labels (pods, Service).
+    selector: Value,
+    /// The selector labels plus `app.kubernetes.io/managed-by`.
+    labels: Value,
+    /// `k8s.score.dev/workload-name`, on every top-level object.
+    annotations: Value,
+}
+
+/// The pod's containers, split as Kubernetes wants them.
+struct Containers {
+    init: Vec<Value>,
+    main: Vec<Value>,
+}
+
 impl Convert<'_> {
     pub fn run(&self) -> (Vec<Value>, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();
-        let w = self.workload;
-        let name = w.name();
+        let meta = self.meta();
+        let mut pod = Pod::default();
+        let containers = self.containers(&mut pod, &mut diagnostics);
+        let mut manifests = Vec::new();
+        let mut pod_annotations = self.pod_annotations();
+        if let Some(config) = self.config_map(&mut pod, &meta, &mut pod_annotations) {
+            manifests.push(config);
+        }
+        manifests.extend(self.services(&meta, &mut diagnostics));
+        manifests.push(self.workload_object(
+            pod,
+            containers,
+            pod_annotations,
+            &meta,
+            &mut diagnostics,
+        ));
+        (manifests, diagnostics)
+    }
+
+    fn meta(&self) -> Meta {
+        let name = self.workload.name();
         let selector: Map<String, Value> = super::selector_labels(name)
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.into()))
@@ -70,28 +93,37 @@ impl Convert<'_> {
             "app.kubernetes.io/managed-by".into(),
             self.managed_by.into(),
         );
-        let (selector, labels) = (Value::Object(selector), Value::Object(labels));
-        let top_annotations = json!({ "k8s.score.dev/workload-name": name });
+        Meta {
+            selector: Value::Object(selector),
+            labels: Value::Object(labels),
+            annotations: json!({ "k8s.score.dev/workload-name": name }),
+        }
+    }
 
-        let roles = self.roles(&mut diagnostics);
-        let mut pod = Pod::default();
-        let mut init_containers = Vec::new();
-        let mut containers = Vec::new();
-        for (container_name, role) in &roles {
-            let container = &w.containers[container_name];
-            let Some(value) =
-                self.container(container_name, container, *role, &mut pod, &mut diagnostics)
+    /// Every container in start-up order (see [`Startup`]): those that start first are init
+    /// containers (native sidecars when they keep running), the others the pod's containers.
+    fn containers(&self, pod: &mut Pod, diagnostics: &mut Vec<Diagnostic>) -> Containers {
+        let w = self.workload;
+        let mut out = Containers {
+            init: Vec::new(),
+            main: Vec::new(),
+        };
+        for (name, role) in Startup::of(w).order() {
+            let Some(value) = self.container(name, &w.containers[name], role, pod, diagnostics)
             else {
                 continue;
             };
             match role {
-                Role::Main => containers.push(value),
-                _ => init_containers.push(value),
+                Role::Main => out.main.push(value),
+                _ => out.init.push(value),
             }
         }
+        out
+    }
 
-        let mut manifests = Vec::new();
-        let mut pod_annotations: Map<String, Value> = w
+    fn pod_annotations(&self) -> Map<String, Value> {
+        let w = self.workload;
+        let mut annotations: Map<String, Value> = w
             .metadata
             .annotations
             .iter()
@@ -102,48 +134,64 @@ impl Convert<'_> {
             })
             .map(|(k, v)| (k.clone(), Value::String(v.value.clone())))
             .collect();
-        pod_annotations.insert("k8s.score.dev/workload-name".into(), name.into());
-        if !pod.config_items.is_empty() {
-            let config_name = format!("{name}-files");
-            let mut data = Map::new();
-            for (k, v) in &pod.config_data {
-                data.insert(k.clone(), Value::String(v.clone()));
-            }
-            let mut binary = Map::new();
-            for (k, v) in &pod.config_binary {
-                binary.insert(k.clone(), Value::String(v.clone()));
-            }
-            let mut config = json!({
-                "apiVersion": "v1",
-                "kind": "ConfigMap",
-                "metadata": { "name": config_name, "labels": labels, "annotations": top_annotations },
-            });
-            if !data.is_empty() {
-                config["data"] = Value::Object(data);
-            }
-            if !binary.is_empty() {
-                config["binaryData"] = Value::Object(binary);
-            }
-            // Pods roll when a file changes, as they would for a new image.
-            let checksum = sha256_hex(
-                serde_json::to_string(&(&config["data"], &config["binaryData"]))
-                    .unwrap_or_default(),
-            );
-            pod_annotations.insert("k8s.score.dev/files-sha256".into(), checksum.into());
-            pod.volumes.insert(
-                FILES_VOLUME.to_owned(),
-                json!({ "name": FILES_VOLUME, "configMap": { "name": config_name, "items": pod.config_items } }),
-            );
-            manifests.push(config);
-        }
+        annotations.insert("k8s.score.dev/workload-name".into(), w.name().into());
+        annotations
+    }
 
-        let ports = self.service_ports(&mut diagnostics);
+    /// The ConfigMap of the workload's files, if it has any; its volume joins the pod and its
+    /// checksum the pod's annotations, so pods roll when a file changes.
+    fn config_map(
+        &self,
+        pod: &mut Pod,
+        meta: &Meta,
+        pod_annotations: &mut Map<String, Value>,
+    ) -> Option<Value> {
+        if pod.config_items.is_empty() {
+            return None;
+        }
+        let config_name = format!("{}-files", self.workload.name());
+        let mut data = Map::new();
+        for (k, v) in &pod.config_data {
+            data.insert(k.clone(), Value::String(v.clone()));
+        }
+        let mut binary = Map::new();
+        for (k, v) in &pod.config_binary {
+            binary.insert(k.clone(), Value::String(v.clone()));
+        }
+        let mut config = json!({
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": { "name": config_name, "labels": meta.labels, "annotations": meta.annotations },
+        });
+        if !data.is_empty() {
+            config["data"] = Value::Object(data);
+        }
+        if !binary.is_empty() {
+            config["binaryData"] = Value::Object(binary);
+        }
+        // Pods roll when a file changes, as they would for a new image.
+        let checksum = sha256_hex(
+            serde_json::to_string(&(&config["data"], &config["binaryData"])).unwrap_or_default(),
+        );
+        pod_annotations.insert("k8s.score.dev/files-sha256".into(), checksum.into());
+        pod.volumes.insert(
+            FILES_VOLUME.to_owned(),
+            json!({ "name": FILES_VOLUME, "configMap": { "name": config_name, "items": pod.config_items } }),
+        );
+        Some(config)
+    }
+
+    /// The workload's Service (when it has ports) and, for a StatefulSet, its headless Service.
+    fn services(&self, meta: &Meta, diagnostics: &mut Vec<Diagnostic>) -> Vec<Value> {
+        let w = self.workload;
+        let mut manifests = Vec::new();
+        let ports = self.service_ports(diagnostics);
         if !ports.is_empty() {
             manifests.push(json!({
                 "apiVersion": "v1",
                 "kind": "Service",
-                "metadata": { "name": self.service_name, "labels": labels, "annotations": top_annotations },
-                "spec": { "selector": selector, "ports": ports },
+                "metadata": { "name": self.service_name, "labels": meta.labels, "annotations": meta.annotations },
+                "spec": { "selector": meta.selector, "ports": ports },
             }));
         }
         let headless = format!("{}-headless", self.service_name);
@@ -159,30 +207,43 @@ impl Convert<'_> {
                     .with_source(&w.source),
                 );
             }
-            let mut spec = json!({ "clusterIP": "None", "selector": selector });
+            let mut spec = json!({ "clusterIP": "None", "selector": meta.selector });
             if !ports.is_empty() {
                 spec["ports"] = Value::Array(ports.clone());
             }
             manifests.push(json!({
                 "apiVersion": "v1",
                 "kind": "Service",
-                "metadata": { "name": headless, "labels": labels, "annotations": top_annotations },
+                "metadata": { "name": headless, "labels": meta.labels, "annotations": meta.annotations },
                 "spec": spec,
             }));
         }
+        manifests
+    }
 
-        let mut pod_spec = json!({ "containers": containers });
-        if !init_containers.is_empty() {
-            pod_spec["initContainers"] = Value::Array(init_containers);
+    /// The Deployment or StatefulSet.
+    fn workload_object(
+        &self,
+        pod: Pod,
+        containers: Containers,
+        pod_annotations: Map<String, Value>,
+        meta: &Meta,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Value {
+        let w = self.workload;
+        let mut pod_spec = json!({ "containers": containers.main });
+        if !containers.init.is_empty() {
+            pod_spec["initContainers"] = Value::Array(containers.init);
         }
         if !pod.volumes.is_empty() {
             pod_spec["volumes"] = Value::Array(pod.volumes.into_values().collect());
         }
         let template = json!({
-            "metadata": { "labels": labels, "annotations": pod_annotations },
+            "metadata": { "labels": meta.labels, "annotations": pod_annotations },
             "spec": pod_spec,
         });
-        let mut spec = json!({ "selector": { "matchLabels": selector }, "template": template });
+        let mut spec =
+            json!({ "selector": { "matchLabels": meta.selector }, "template": template });
         let kind = match self.kind {
             Kind::Deployment => {
                 if let Some((claim, _)) = pod.claim_templates.iter().next() {
@@ -199,7 +260,7 @@ impl Convert<'_> {
                 "Deployment"
             }
             Kind::StatefulSet => {
-                spec["serviceName"] = Value::String(headless);
+                spec["serviceName"] = format!("{}-headless", self.service_name).into();
                 if !pod.claim_templates.is_empty() {
                     spec["volumeClaimTemplates"] =
                         Value::Array(pod.claim_templates.into_values().collect());
@@ -207,63 +268,12 @@ impl Convert<'_> {
                 "StatefulSet"
             }
         };
-        manifests.push(json!({
+        json!({
             "apiVersion": "apps/v1",
             "kind": kind,
-            "metadata": { "name": name, "labels": labels, "annotations": top_annotations },
+            "metadata": { "name": w.name(), "labels": meta.labels, "annotations": meta.annotations },
             "spec": spec,
-        }));
-        (manifests, diagnostics)
-    }
-
-    /// The containers in pod order, with their roles: containers others wait for (`before`)
-    /// become init containers, ordered so that each starts after what it waits for.
-    fn roles(&self, diagnostics: &mut Vec<Diagnostic>) -> Vec<(String, Role)> {
-        let w = self.workload;
-        let names: Vec<&String> = w.containers.keys().collect();
-        // What each container waits for, and the strongest readiness asked of each.
-        let mut asked: BTreeMap<&str, Readiness> = BTreeMap::new();
-        let mut edges = vec![Vec::new(); names.len()];
-        for (i, container) in w.containers.values().enumerate() {
-            for (other, before) in &container.before {
-                if let Some(j) = w.containers.get_index_of(other) {
-                    edges[i].push(j);
-                }
-                let entry = asked.entry(other.as_str()).or_insert(*before.ready);
-                *entry = strongest(*entry, *before.ready);
-            }
-        }
-        // Cycles were rejected by validation; fall back to declaration order regardless.
-        let order = score_spec::graph::dependency_order(&edges)
-            .unwrap_or_else(|| (0..names.len()).collect());
-        let mut init = Vec::new();
-        let mut main = Vec::new();
-        for i in order {
-            let name = names[i];
-            match asked.get(name.as_str()) {
-                None => main.push((name.clone(), Role::Main)),
-                Some(Readiness::Complete) => init.push((name.clone(), Role::Init)),
-                Some(r) => {
-                    let healthy = *r == Readiness::Healthy;
-                    if healthy && w.containers[name].readiness_probe.is_none() {
-                        diagnostics.push(
-                            Diagnostic::error(
-                                "score::kubernetes::before-healthy",
-                                format!("another container waits for `{name}` to be healthy, but `{name}` has no readinessProbe to tell"),
-                            )
-                            .at(pointer::container(name), w.containers[name].name_span)
-                            .with_help(format!("add a readinessProbe to `{name}`, or wait for `ready: started` instead"))
-                            .with_source(&w.source),
-                        );
-                    }
-                    init.push((name.clone(), Role::Sidecar { healthy }));
-                }
-            }
-        }
-        // Main containers keep their declaration order.
-        main.sort_by_key(|(n, _)| w.containers.get_index_of(n));
-        init.extend(main);
-        init
+        })
     }
 
     fn container(
@@ -319,33 +329,24 @@ impl Convert<'_> {
             out.insert("volumeMounts".into(), Value::Array(mounts));
         }
 
-        if let Some(resources) = &c.resources {
-            let quantities = |q: &Option<score_spec::model::Quantities>| {
-                let mut m = Map::new();
-                if let Some(q) = q {
-                    if let Some(cpu) = &q.cpu {
-                        m.insert("cpu".into(), cpu.value.clone().into());
-                    }
-                    if let Some(memory) = &q.memory {
-                        m.insert("memory".into(), memory.value.clone().into());
-                    }
-                }
-                m
-            };
-            let mut r = Map::new();
-            let limits = quantities(&resources.limits);
-            if !limits.is_empty() {
-                r.insert("limits".into(), Value::Object(limits));
-            }
-            let requests = quantities(&resources.requests);
-            if !requests.is_empty() {
-                r.insert("requests".into(), Value::Object(requests));
-            }
-            if !r.is_empty() {
-                out.insert("resources".into(), Value::Object(r));
-            }
+        if let Some(resources) = resources(c) {
+            out.insert("resources".into(), resources);
         }
+        self.probes(name, c, role, &mut out, diagnostics);
+        Some(Value::Object(out))
+    }
 
+    /// Liveness and readiness probes, and for a sidecar others wait for healthy, the startup
+    /// probe that makes the kubelet wait.
+    fn probes(
+        &self,
+        name: &str,
+        c: &Container,
+        role: Role,
+        out: &mut Map<String, Value>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let w = self.workload;
         let probes = [
             ("livenessProbe", &c.liveness_probe),
             ("readinessProbe", &c.readiness_probe),
@@ -356,10 +357,10 @@ impl Convert<'_> {
                 diagnostics.push(
                     Diagnostic::error(
                         "score::kubernetes::probe-on-init",
-                        format!("container `{name}` runs to completion before others start (`ready: complete`), so it cannot have a {field}"),
+                        format!("container `{name}` runs to completion before others start (a `before` entry with `ready: complete`), so it cannot have a {field}: Kubernetes allows no probes on init containers"),
                     )
                     .at(format!("{}/{field}", pointer::container(name)), probe.span)
-                    .with_help(format!("remove the {field}, or have the containers that wait for `{name}` use `ready: started` or `healthy`"))
+                    .with_help(format!("remove the {field}, or change `{name}`'s `before` entries to `ready: started` or `healthy` to keep it running beside the others"))
                     .with_source(&w.source),
                 );
                 continue;
@@ -368,16 +369,22 @@ impl Convert<'_> {
         }
         if let Role::Sidecar { healthy } = role {
             out.insert("restartPolicy".into(), "Always".into());
-            if healthy && let Some(probe) = &c.readiness_probe {
-                // Kubernetes starts the next container once a sidecar's startup probe
-                // passes: make that the readiness probe, so "healthy" means healthy.
+            // Kubernetes starts the next container once a sidecar's startup probe passes:
+            // make that its readiness probe (else its liveness probe), so "healthy" means
+            // healthy. Validation made sure a container others wait for healthy has one.
+            let probe = [
+                ("readinessProbe", &c.readiness_probe),
+                ("livenessProbe", &c.liveness_probe),
+            ]
+            .into_iter()
+            .find_map(|(field, p)| p.as_ref().map(|p| (field, p)));
+            if healthy && let Some((field, probe)) = probe {
                 out.insert(
                     "startupProbe".into(),
-                    self.probe(name, "readinessProbe", probe, &mut Vec::new()),
+                    self.probe(name, field, probe, &mut Vec::new()),
                 );
             }
         }
-        Some(Value::Object(out))
     }
 
     fn scope_outputs(&self, name: &str) -> Option<&Value> {
@@ -705,14 +712,10 @@ impl Convert<'_> {
         let Some(service) = &w.service else {
             return Vec::new();
         };
-        let waited_for: BTreeSet<&String> = w
-            .containers
-            .values()
-            .flat_map(|c| c.before.keys())
-            .collect();
+        // Main containers are those with no `before` entry (the others start first).
         if w.containers
-            .keys()
-            .filter(|n| !waited_for.contains(n))
+            .values()
+            .filter(|c| c.before.is_empty())
             .count()
             != 1
         {
@@ -736,13 +739,31 @@ impl Convert<'_> {
     }
 }
 
-fn strongest(a: Readiness, b: Readiness) -> Readiness {
-    let rank = |r| match r {
-        Readiness::Started => 0,
-        Readiness::Healthy => 1,
-        Readiness::Complete => 2,
+/// Limits and requests as written: Kubernetes reads Score's quantities as they are.
+fn resources(c: &Container) -> Option<Value> {
+    let resources = c.resources.as_ref()?;
+    let quantities = |q: &Option<score_spec::model::Quantities>| {
+        let mut m = Map::new();
+        if let Some(q) = q {
+            if let Some(cpu) = &q.cpu {
+                m.insert("cpu".into(), cpu.value.clone().into());
+            }
+            if let Some(memory) = &q.memory {
+                m.insert("memory".into(), memory.value.clone().into());
+            }
+        }
+        m
     };
-    if rank(b) > rank(a) { b } else { a }
+    let mut r = Map::new();
+    let limits = quantities(&resources.limits);
+    if !limits.is_empty() {
+        r.insert("limits".into(), Value::Object(limits));
+    }
+    let requests = quantities(&resources.requests);
+    if !requests.is_empty() {
+        r.insert("requests".into(), Value::Object(requests));
+    }
+    (!r.is_empty()).then_some(Value::Object(r))
 }
 
 fn secret_key_ref(r: &SecretRef) -> Value {
