@@ -735,6 +735,51 @@ containers:
     assert_eq!(first.span.unwrap().line, 5);
 }
 
+/// A workload of `name` with `k8s.score.dev/kind: kind`.
+fn of_kind(name: &str, kind: &str) -> Workload {
+    workload(
+        "long.yaml",
+        &format!(
+            "apiVersion: score.dev/v1b1\nmetadata:\n  name: {name}\n  annotations:\n    k8s.score.dev/kind: {kind}\ncontainers:\n  main:\n    image: nginx\n"
+        ),
+    )
+}
+
+#[test]
+fn a_statefulset_name_leaves_room_for_the_revision_hash_label() {
+    // 52 characters: `<name>-<hash of up to 10>` is a 63-character label value at most.
+    let longest = format!("a{}", "b".repeat(51));
+    assert_eq!(longest.len(), 52);
+    let out = ok(&[of_kind(&longest, "StatefulSet")]);
+    let set = object(&out, "StatefulSet", &longest);
+    assert_eq!(set["spec"]["serviceName"], format!("{longest}-headless"));
+    assert!(format!("{longest}-4294967295").len() <= 63);
+
+    // 53: pods could never be created. An error at the name, pointing at the annotation too.
+    let too_long = format!("a{}", "b".repeat(52));
+    let d = err(&[of_kind(&too_long, "StatefulSet")]);
+    assert_eq!(d.len(), 1, "{d}");
+    let first = d.iter().next().unwrap();
+    assert_eq!(first.code, "score::kubernetes::name");
+    assert_eq!(first.pointer, "/metadata/name");
+    assert_eq!(first.span.unwrap().line, 3);
+    assert!(first.message.contains("53 characters"), "{}", first.message);
+    assert!(first.message.contains("at most 52"), "{}", first.message);
+    assert_eq!(first.related.len(), 1);
+    assert_eq!(first.related[0].span.line, 5);
+    let help = first.help.as_deref().unwrap();
+    assert!(help.contains("controller-revision-hash"), "{help}");
+    assert!(help.contains("Deployment"), "{help}");
+
+    // The limit is the StatefulSet's: the same name is a fine Deployment (pods of a
+    // Deployment get a `pod-template-hash` label holding the hash alone).
+    let out = ok(&[of_kind(&too_long, "Deployment")]);
+    assert_eq!(count(&out, "Deployment"), 1);
+    let longest_allowed = format!("a{}", "b".repeat(62));
+    let out = ok(&[of_kind(&longest_allowed, "Deployment")]);
+    assert_eq!(count(&out, "Deployment"), 1);
+}
+
 #[test]
 fn image_dot_needs_an_image_and_namespace_lands_everywhere() {
     let text = "apiVersion: score.dev/v1b1\nmetadata:\n  name: web\ncontainers:\n  web:\n    image: \".\"\nresources:\n  db:\n    type: postgres\n";

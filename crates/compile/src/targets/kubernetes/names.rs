@@ -51,7 +51,7 @@ pub fn kind(workload: &Workload) -> Result<Kind, Box<Diagnostic>> {
     };
     match value.value.as_str() {
         "Deployment" => Ok(Kind::Deployment),
-        "StatefulSet" => Ok(Kind::StatefulSet),
+        "StatefulSet" => statefulset_name(workload, value.span).map(|()| Kind::StatefulSet),
         other => {
             let pointer = format!(
                 "/metadata/annotations/{}",
@@ -70,6 +70,44 @@ pub fn kind(workload: &Workload) -> Result<Kind, Box<Diagnostic>> {
             ))
         }
     }
+}
+
+/// The longest name a StatefulSet's pods can be created for. The StatefulSet controller labels
+/// each pod `controller-revision-hash: <name>-<hash>`, where the hash is a 32-bit FNV hash
+/// written in decimal and re-encoded (up to 10 characters; Kubernetes'
+/// `history.HashControllerRevision`), and a label value holds at most 63 characters:
+/// 63 - 1 - 10 = 52. Kubernetes accepts longer names, then never creates a pod
+/// (kubernetes/kubernetes#64023). Provisioned StatefulSets are named from the template
+/// context's `name`, which is at most 52 characters for the same reason.
+pub const MAX_STATEFULSET_NAME: usize = 52;
+
+/// A workload compiled to a StatefulSet must have a name its pods can be created for
+/// ([`MAX_STATEFULSET_NAME`]). `annotation` is where `k8s.score.dev/kind: StatefulSet` is
+/// written.
+fn statefulset_name(
+    workload: &Workload,
+    annotation: score_spec::Span,
+) -> Result<(), Box<Diagnostic>> {
+    let name = workload.name();
+    if name.len() <= MAX_STATEFULSET_NAME {
+        return Ok(());
+    }
+    Err(Box::new(
+        Diagnostic::error(
+            "score::kubernetes::name",
+            format!(
+                "workload name `{name}` is too long for a StatefulSet: {} characters, at most {MAX_STATEFULSET_NAME}",
+                name.len()
+            ),
+        )
+        .at("/metadata/name", workload.metadata.name.span)
+        .with_label(format!("{} characters", name.len()))
+        .with_related(annotation, "makes it a StatefulSet")
+        .with_help(format!(
+            "Kubernetes labels every pod of a StatefulSet `controller-revision-hash: <name>-<hash>` with a hash of up to 10 characters, and a label value holds at most 63, so no pod of this one could ever be created; shorten `metadata.name` to {MAX_STATEFULSET_NAME} characters or fewer, or remove `{KIND_ANNOTATION}: StatefulSet` to run it as a Deployment"
+        ))
+        .with_source(&workload.source),
+    ))
 }
 
 /// The name of the workload's Service: the `k8s.score.dev/service-name` annotation, or the
