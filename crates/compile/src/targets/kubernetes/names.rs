@@ -1,7 +1,7 @@
 //! Kubernetes names derived from Score names: valid by construction, or a clear error.
 
 use score_spec::Workload;
-use score_spec::diagnostics::Diagnostic;
+use score_spec::diagnostics::{Diagnostic, Diagnostics};
 
 /// The annotation that chooses the workload kind.
 pub const KIND_ANNOTATION: &str = "k8s.score.dev/kind";
@@ -42,6 +42,34 @@ pub fn is_env_name(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '-' || c == '.')
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Each workload's Service name ([`service_name`]) and kind ([`kind`]), or every problem
+/// with them.
+pub fn service_names_and_kinds(
+    workloads: &[&Workload],
+) -> Result<(Vec<String>, Vec<Kind>), Diagnostics> {
+    let mut diagnostics = Diagnostics::new();
+    let mut service_names = Vec::with_capacity(workloads.len());
+    let mut kinds = Vec::with_capacity(workloads.len());
+    for w in workloads {
+        match (kind(w), service_name(w)) {
+            (Ok(kind), Ok(service)) => {
+                kinds.push(kind);
+                service_names.push(service);
+            }
+            (kind, service) => diagnostics.extend(
+                [kind.err(), service.err()]
+                    .into_iter()
+                    .flatten()
+                    .map(|d| *d),
+            ),
+        }
+    }
+    if diagnostics.has_errors() {
+        return Err(diagnostics.sorted());
+    }
+    Ok((service_names, kinds))
 }
 
 /// The kind a workload asks for with `k8s.score.dev/kind`.
