@@ -167,6 +167,103 @@ fn the_seed_changes_passwords_but_not_names() {
     );
 }
 
+/// The warnings of `code` in `out`.
+fn warnings<'a>(out: &'a Output, code: &str) -> Vec<&'a score_spec::Diagnostic> {
+    out.warnings.iter().filter(|d| d.code == code).collect()
+}
+
+#[test]
+fn the_public_default_seed_is_a_warning_once_per_compile_when_it_generated_something() {
+    // A postgres password from the default seed: one warning, at the resource.
+    let out = ok(&[workload("web.yaml", WEB_WITH_DB)]);
+    assert_eq!(out.warnings.len(), 1, "{}", out.warnings);
+    let d = warnings(&out, "score::seed::public")[0];
+    assert!(!d.is_error());
+    assert_eq!(d.pointer, "/resources/db");
+    assert_eq!(d.span.unwrap().line, 12);
+    assert_eq!(d.file(), Some("web.yaml"));
+    assert!(d.message.contains("`db` (postgres)"), "{}", d.message);
+    let help = d.help.as_deref().unwrap();
+    assert!(
+        help.contains("--seed") && help.contains("SCORE_SEED"),
+        "{help}"
+    );
+
+    // Several resources and workloads drawing from it: still one warning, naming each.
+    let two = WEB_WITH_DB.replace(
+        "    type: postgres\n",
+        "    type: postgres\n  cache:\n    type: redis\n",
+    );
+    let api = WEB_WITH_DB.replace("name: web", "name: api");
+    let out = ok(&[workload("web.yaml", &two), workload("api.yaml", &api)]);
+    let found = warnings(&out, "score::seed::public");
+    assert_eq!(found.len(), 1, "{}", out.warnings);
+    assert_eq!(found[0].message.matches("`db` (postgres)").count(), 2);
+    assert!(
+        found[0].message.contains("`cache` (redis)"),
+        "{}",
+        found[0].message
+    );
+
+    // A seed of one's own: nothing to say.
+    let seeded = Options {
+        seed: Seed::new("kept-in-a-vault"),
+        ..Options::default()
+    };
+    let out = kubernetes::compile(&[workload("web.yaml", WEB_WITH_DB)], &seeded).unwrap();
+    assert!(out.warnings.is_empty(), "{}", out.warnings);
+}
+
+#[test]
+fn the_default_seed_is_not_mentioned_when_nothing_came_from_it() {
+    // Resources whose provisioners generate nothing (a DNS name, a volume, a route): no warning.
+    let text = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+service:
+  ports:
+    http:
+      port: 80
+containers:
+  web:
+    image: nginx
+    volumes:
+      /data:
+        source: ${resources.data}
+resources:
+  data:
+    type: volume
+  dns:
+    type: dns
+  route:
+    type: route
+    params:
+      host: ${resources.dns.host}
+      path: /
+      port: 80
+";
+    let options = Options::default();
+    let out = kubernetes::compile(&[workload("web.yaml", text)], &options).unwrap();
+    assert!(out.warnings.is_empty(), "{}", out.warnings);
+
+    // The record is per compile: the same options, after a compile that drew from the seed,
+    // do not carry its warning over.
+    let drew = kubernetes::compile(&[workload("web.yaml", WEB_WITH_DB)], &options).unwrap();
+    assert_eq!(warnings(&drew, "score::seed::public").len(), 1);
+    let again = kubernetes::compile(&[workload("web.yaml", text)], &options).unwrap();
+    assert!(again.warnings.is_empty(), "{}", again.warnings);
+
+    // Command provisioners never see the seed: nothing they output comes from it.
+    let runner = FakeRunner::printing(GREETING_ANSWER);
+    let out = compile_with_commands(&runner, None).unwrap();
+    assert!(
+        warnings(&out, "score::seed::public").is_empty(),
+        "{}",
+        out.warnings
+    );
+}
+
 #[test]
 fn a_secret_in_a_file_is_mounted_from_its_secret_and_mixing_is_an_error() {
     let text = "\

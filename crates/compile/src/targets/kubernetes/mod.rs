@@ -47,7 +47,8 @@ pub struct Options<'a> {
     pub namespace: Option<String>,
     /// Replaces `image: "."`.
     pub image: Option<String>,
-    /// Drives every generated secret.
+    /// Drives every generated secret. The default ([`crate::seed::DEFAULT_SEED`]) is public:
+    /// a compile whose templates generated values from it warns (`score::seed::public`).
     pub seed: Seed,
     /// Consulted before the built-in provisioners, in order.
     pub provisioners: Vec<Provisioner>,
@@ -117,12 +118,13 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         .map_err(|d| Diagnostics(vec![*d]))?,
         ..TargetContext::default()
     };
+    let seed = options.seed.tracking();
     let provisioned = provisioners::provision(
         &workloads,
         &graph,
         &provisioners,
         &target,
-        &options.seed,
+        &seed,
         options.commands,
     )?;
 
@@ -137,6 +139,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         manifests.extend(list.iter().map(|m| (m.clone(), Origin::Resource(i))));
     }
     let mut warnings = Diagnostics::new();
+    warnings.extend(crate::seed::public_seed_warning(&seed, &graph, &workloads));
     for (i, w) in workloads.iter().enumerate() {
         let convert = workload::Convert {
             workload: w,
