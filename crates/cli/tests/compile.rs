@@ -58,7 +58,9 @@ fn online_boutique() {
     let dir = examples().join("samples/onlineboutique");
     let run = compile(&[path(&dir)]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stderr, "");
+    // The one thing said: the redis password comes from the public default seed.
+    assert_eq!(run.stderr.matches("score::").count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("score::seed::public"), "{}", run.stderr);
     settings().bind(|| insta::assert_snapshot!("onlineboutique", run.stdout));
 }
 
@@ -108,15 +110,38 @@ fn output_is_byte_identical_across_runs_and_path_orders() {
 #[test]
 fn the_seed_comes_from_the_flag_or_the_environment() {
     let dir = examples().join("resources/postgres");
-    let default = compile(&[path(&dir)]).stdout;
-    let flag = compile(&["--seed", "s3cret", path(&dir)]).stdout;
+    let default = compile(&[path(&dir)]);
+    let flag = compile(&["--seed", "s3cret", path(&dir)]);
     let env = score(
         &["compile", "--target", "kubernetes", path(&dir)],
         &[("SCORE_SEED", "s3cret")],
-    )
-    .stdout;
-    assert_ne!(default, flag);
-    assert_eq!(flag, env);
+    );
+    assert_ne!(default.stdout, flag.stdout);
+    assert_eq!(flag.stdout, env.stdout);
+
+    // Without a seed of one's own, one warning on stderr says the passwords are public, and
+    // the compile still succeeds; with one, nothing is said.
+    assert_eq!(default.code, 0, "{}", default.stderr);
+    assert!(default.stdout.contains("kind: StatefulSet"));
+    assert_eq!(
+        default.stderr.matches("score::seed::public").count(),
+        1,
+        "{}",
+        default.stderr
+    );
+    assert!(default.stderr.contains("--seed"), "{}", default.stderr);
+    assert!(default.stderr.contains("SCORE_SEED"), "{}", default.stderr);
+    for run in [&flag, &env] {
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stderr, "");
+    }
+    // Written to a file, the manifests are the same and the warning still goes to stderr.
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("seed-warning.yaml");
+    let to_file = compile(&["-o", path(&out), path(&dir)]);
+    assert_eq!(to_file.code, 0, "{}", to_file.stderr);
+    assert!(to_file.stdout.is_empty());
+    assert!(to_file.stderr.contains("score::seed::public"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), default.stdout);
 }
 
 #[test]

@@ -84,3 +84,48 @@ fn usage_errors_exit_two() {
     let (code, _, _) = run(&["validate", "--format", "xml", "testdata/valid"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn images_left_for_ci_fail_and_placeholders_in_images_warn() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("image-problems");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        ("blank", "   # set by CI", 1, "score::schema::type"),
+        ("empty", "\"\"", 1, "score::schema::format"),
+        ("variable", "\"${IMAGE}\"", 0, "score::image::placeholder"),
+        (
+            "templated",
+            "\"repo/${metadata.name}:1\"",
+            0,
+            "score::image::placeholder",
+        ),
+    ];
+    for (name, image, expected, code) in cases {
+        let file = dir.join(format!("{name}.yaml"));
+        std::fs::write(
+            &file,
+            format!(
+                "apiVersion: score.dev/v1b1\nmetadata:\n  name: web\ncontainers:\n  web:\n    image: {image}\n"
+            ),
+        )
+        .unwrap();
+        let file = file.to_str().unwrap();
+        let (exit, stdout, _) = run(&["validate", "--format", "json", file]);
+        assert_eq!(exit, expected, "{name}: {stdout}");
+        let found: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(found.len(), 1, "{name}: {stdout}");
+        assert_eq!(found[0]["code"], code, "{name}");
+        assert_eq!(found[0]["line"], 6, "{name}");
+        let severity = if expected == 0 { "warning" } else { "error" };
+        assert_eq!(found[0]["severity"], severity, "{name}");
+        if expected == 0 {
+            // `score compile` shows the same warning and still compiles.
+            let (exit, manifests, stderr) =
+                run(&["compile", "--target", "kubernetes", "--seed", "s", file]);
+            assert_eq!(exit, 0, "{name}: {stderr}");
+            assert!(stderr.contains(code), "{name}: {stderr}");
+            assert!(manifests.contains("kind: Deployment"), "{name}");
+        }
+    }
+}

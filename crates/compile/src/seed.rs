@@ -6,7 +6,13 @@
 //! resource never changes another resource's passwords. Names and other identifiers are
 //! derived from the uid alone ([`guid`]), so changing the seed rotates secrets but not names.
 
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use score_spec::{Diagnostic, Workload};
 use sha2::{Digest, Sha256};
+
+use crate::resources::ResourceGraph;
 
 /// The seed used when neither `--seed` nor `SCORE_SEED` is given. Output compiled with it is
 /// reproducible by anyone, so its passwords are only fit for development clusters.
@@ -46,13 +52,37 @@ impl Charset {
     }
 }
 
-/// The secret every generated value is derived from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Seed(String);
+/// The secret every generated value is derived from. Two seeds are equal when their secrets
+/// are; `Debug` does not show the secret.
+#[derive(Clone)]
+pub struct Seed {
+    secret: String,
+    /// In one compile's copy ([`Seed::tracking`]): the uids of the resources whose templates
+    /// drew values from the seed.
+    draws: Option<Arc<Mutex<BTreeSet<String>>>>,
+}
 
 impl Default for Seed {
     fn default() -> Self {
-        Seed(DEFAULT_SEED.to_owned())
+        Seed::new(DEFAULT_SEED)
+    }
+}
+
+impl PartialEq for Seed {
+    fn eq(&self, other: &Self) -> bool {
+        self.secret == other.secret
+    }
+}
+
+impl Eq for Seed {}
+
+impl std::fmt::Debug for Seed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.is_default() {
+            "Seed(default)"
+        } else {
+            "Seed(<secret>)"
+        })
     }
 }
 
@@ -60,13 +90,46 @@ impl Seed {
     /// A seed from a secret of the caller's choosing (the CLI's `--seed` or `SCORE_SEED`).
     /// Keep it secret: with it and the inputs, anyone can compute every generated password.
     pub fn new(seed: impl Into<String>) -> Self {
-        Seed(seed.into())
+        Seed {
+            secret: seed.into(),
+            draws: None,
+        }
     }
 
     /// True for [`DEFAULT_SEED`], whose passwords anyone can reproduce: worth a warning
     /// before deploying anywhere but a development cluster.
     pub fn is_default(&self) -> bool {
-        self.0 == DEFAULT_SEED
+        self.secret == DEFAULT_SEED
+    }
+
+    /// A copy for one compile that records which resources draw from it
+    /// ([`Seed::record_draw`], [`Seed::drawn_by`]); copies of it share the record.
+    pub(crate) fn tracking(&self) -> Seed {
+        Seed {
+            secret: self.secret.clone(),
+            draws: Some(Arc::default()),
+        }
+    }
+
+    /// Notes that a value for resource `uid` was derived from the seed (a no-op unless
+    /// [`Seed::tracking`]).
+    pub(crate) fn record_draw(&self, uid: &str) {
+        if let Some(draws) = &self.draws {
+            let mut draws = draws
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if !draws.contains(uid) {
+                draws.insert(uid.to_owned());
+            }
+        }
+    }
+
+    /// The uids of the resources that drew from this seed, sorted.
+    pub(crate) fn drawn_by(&self) -> BTreeSet<String> {
+        self.draws
+            .as_ref()
+            .map(|d| d.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            .unwrap_or_default()
     }
 
     /// `length` characters of `charset`, determined by the seed, `scope` and `counter`.
@@ -79,8 +142,8 @@ impl Seed {
         let mut block = 0u64;
         while out.len() < length {
             let digest = Sha256::new()
-                .chain_update((self.0.len() as u64).to_le_bytes())
-                .chain_update(self.0.as_bytes())
+                .chain_update((self.secret.len() as u64).to_le_bytes())
+                .chain_update(self.secret.as_bytes())
                 .chain_update((scope.len() as u64).to_le_bytes())
                 .chain_update(scope.as_bytes())
                 .chain_update(counter.to_le_bytes())
@@ -95,6 +158,51 @@ impl Seed {
         }
         out
     }
+}
+
+/// One warning when values generated for this compile come from [`DEFAULT_SEED`]: anyone
+/// with the Score files can compute them. It is placed at the first resource (in
+/// provisioning order) whose provisioner drew from the seed, and names the others. `seed` is
+/// the compile's [`Seed::tracking`] copy; nothing is said for a seed of the caller's own.
+pub(crate) fn public_seed_warning(
+    seed: &Seed,
+    graph: &ResourceGraph,
+    workloads: &[&Workload],
+) -> Option<Diagnostic> {
+    if !seed.is_default() {
+        return None;
+    }
+    let drawn = seed.drawn_by();
+    let nodes: Vec<_> = graph
+        .nodes
+        .iter()
+        .filter(|n| drawn.contains(&n.uid))
+        .collect();
+    let first = nodes.first()?;
+    let declaration = first.first();
+    let workload = workloads.get(declaration.workload)?;
+    let resource = workload.resources.get(&declaration.name)?;
+    let names: Vec<String> = nodes
+        .iter()
+        .map(|n| format!("`{}` ({})", n.first().name, n.r#type))
+        .collect();
+    let whose = match names.as_slice() {
+        [one] => format!("resource {one}"),
+        [rest @ .., last] => format!("resources {} and {last}", rest.join(", ")),
+        [] => return None,
+    };
+    Some(
+        Diagnostic::warning(
+            "score::seed::public",
+            format!(
+                "the passwords and other values generated for {whose} come from the public default seed: anyone with the Score files can compute them"
+            ),
+        )
+        .at(score_spec::model::pointer::resource(&declaration.name), resource.name_span)
+        .with_label("generated from the public seed")
+        .with_help("fine for a development cluster; for anything else, pass a secret seed with `--seed` or the `SCORE_SEED` environment variable (a library caller: `Options::seed`) and keep it out of the repository like any credential")
+        .with_source(&workload.source),
+    )
 }
 
 /// Hex SHA-256 of `text`.
@@ -160,6 +268,34 @@ mod tests {
         // All 36 characters show up in 500 draws: the mapping is not stuck on a subset.
         let distinct: std::collections::BTreeSet<char> = s.chars().collect();
         assert_eq!(distinct.len(), 36);
+    }
+
+    #[test]
+    fn a_tracking_copy_records_draws_and_shares_them_with_its_clones() {
+        let seed = Seed::new("s");
+        seed.record_draw("postgres.default#web.db");
+        assert!(seed.drawn_by().is_empty(), "only a tracking copy records");
+        let tracking = seed.tracking();
+        assert_eq!(tracking, seed, "the same secret: the same values");
+        let clone = tracking.clone();
+        clone.record_draw("redis.default#web.cache");
+        clone.record_draw("postgres.default#web.db");
+        clone.record_draw("redis.default#web.cache");
+        assert_eq!(
+            tracking.drawn_by().into_iter().collect::<Vec<_>>(),
+            ["postgres.default#web.db", "redis.default#web.cache"]
+        );
+        assert!(
+            seed.tracking().drawn_by().is_empty(),
+            "a new record each time"
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        assert_eq!(format!("{:?}", Seed::new("s3cret")), "Seed(<secret>)");
+        assert_eq!(format!("{:?}", Seed::default()), "Seed(default)");
+        assert!(Seed::new(DEFAULT_SEED).is_default());
     }
 
     #[test]

@@ -469,3 +469,13 @@ containers:
         ]
     );
 }
+
+#[test]
+fn the_default_seed_is_not_a_warning_for_a_development_environment() {
+    // Compose passwords are plain text in the file for `docker compose up` on one machine:
+    // the Kubernetes target's warning about the public default seed would be noise here.
+    let text = "apiVersion: score.dev/v1b1\nmetadata:\n  name: web\ncontainers:\n  web:\n    image: nginx\n    variables:\n      DB_PASSWORD: ${resources.db.password}\nresources:\n  db:\n    type: postgres\n";
+    let out = ok(&[workload("web.yaml", text)]);
+    assert!(out.warnings.is_empty(), "{}", out.warnings);
+    assert!(out.compose["services"].as_object().unwrap().len() > 1);
+}

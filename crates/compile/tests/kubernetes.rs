@@ -167,6 +167,103 @@ fn the_seed_changes_passwords_but_not_names() {
     );
 }
 
+/// The warnings of `code` in `out`.
+fn warnings<'a>(out: &'a Output, code: &str) -> Vec<&'a score_spec::Diagnostic> {
+    out.warnings.iter().filter(|d| d.code == code).collect()
+}
+
+#[test]
+fn the_public_default_seed_is_a_warning_once_per_compile_when_it_generated_something() {
+    // A postgres password from the default seed: one warning, at the resource.
+    let out = ok(&[workload("web.yaml", WEB_WITH_DB)]);
+    assert_eq!(out.warnings.len(), 1, "{}", out.warnings);
+    let d = warnings(&out, "score::seed::public")[0];
+    assert!(!d.is_error());
+    assert_eq!(d.pointer, "/resources/db");
+    assert_eq!(d.span.unwrap().line, 12);
+    assert_eq!(d.file(), Some("web.yaml"));
+    assert!(d.message.contains("`db` (postgres)"), "{}", d.message);
+    let help = d.help.as_deref().unwrap();
+    assert!(
+        help.contains("--seed") && help.contains("SCORE_SEED"),
+        "{help}"
+    );
+
+    // Several resources and workloads drawing from it: still one warning, naming each.
+    let two = WEB_WITH_DB.replace(
+        "    type: postgres\n",
+        "    type: postgres\n  cache:\n    type: redis\n",
+    );
+    let api = WEB_WITH_DB.replace("name: web", "name: api");
+    let out = ok(&[workload("web.yaml", &two), workload("api.yaml", &api)]);
+    let found = warnings(&out, "score::seed::public");
+    assert_eq!(found.len(), 1, "{}", out.warnings);
+    assert_eq!(found[0].message.matches("`db` (postgres)").count(), 2);
+    assert!(
+        found[0].message.contains("`cache` (redis)"),
+        "{}",
+        found[0].message
+    );
+
+    // A seed of one's own: nothing to say.
+    let seeded = Options {
+        seed: Seed::new("kept-in-a-vault"),
+        ..Options::default()
+    };
+    let out = kubernetes::compile(&[workload("web.yaml", WEB_WITH_DB)], &seeded).unwrap();
+    assert!(out.warnings.is_empty(), "{}", out.warnings);
+}
+
+#[test]
+fn the_default_seed_is_not_mentioned_when_nothing_came_from_it() {
+    // Resources whose provisioners generate nothing (a DNS name, a volume, a route): no warning.
+    let text = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+service:
+  ports:
+    http:
+      port: 80
+containers:
+  web:
+    image: nginx
+    volumes:
+      /data:
+        source: ${resources.data}
+resources:
+  data:
+    type: volume
+  dns:
+    type: dns
+  route:
+    type: route
+    params:
+      host: ${resources.dns.host}
+      path: /
+      port: 80
+";
+    let options = Options::default();
+    let out = kubernetes::compile(&[workload("web.yaml", text)], &options).unwrap();
+    assert!(out.warnings.is_empty(), "{}", out.warnings);
+
+    // The record is per compile: the same options, after a compile that drew from the seed,
+    // do not carry its warning over.
+    let drew = kubernetes::compile(&[workload("web.yaml", WEB_WITH_DB)], &options).unwrap();
+    assert_eq!(warnings(&drew, "score::seed::public").len(), 1);
+    let again = kubernetes::compile(&[workload("web.yaml", text)], &options).unwrap();
+    assert!(again.warnings.is_empty(), "{}", again.warnings);
+
+    // Command provisioners never see the seed: nothing they output comes from it.
+    let runner = FakeRunner::printing(GREETING_ANSWER);
+    let out = compile_with_commands(&runner, None).unwrap();
+    assert!(
+        warnings(&out, "score::seed::public").is_empty(),
+        "{}",
+        out.warnings
+    );
+}
+
 #[test]
 fn a_secret_in_a_file_is_mounted_from_its_secret_and_mixing_is_an_error() {
     let text = "\
@@ -733,6 +830,51 @@ containers:
     let first = d.iter().next().unwrap();
     assert_eq!(first.code, "score::kubernetes::kind");
     assert_eq!(first.span.unwrap().line, 5);
+}
+
+/// A workload of `name` with `k8s.score.dev/kind: kind`.
+fn of_kind(name: &str, kind: &str) -> Workload {
+    workload(
+        "long.yaml",
+        &format!(
+            "apiVersion: score.dev/v1b1\nmetadata:\n  name: {name}\n  annotations:\n    k8s.score.dev/kind: {kind}\ncontainers:\n  main:\n    image: nginx\n"
+        ),
+    )
+}
+
+#[test]
+fn a_statefulset_name_leaves_room_for_the_revision_hash_label() {
+    // 52 characters: `<name>-<hash of up to 10>` is a 63-character label value at most.
+    let longest = format!("a{}", "b".repeat(51));
+    assert_eq!(longest.len(), 52);
+    let out = ok(&[of_kind(&longest, "StatefulSet")]);
+    let set = object(&out, "StatefulSet", &longest);
+    assert_eq!(set["spec"]["serviceName"], format!("{longest}-headless"));
+    assert!(format!("{longest}-4294967295").len() <= 63);
+
+    // 53: pods could never be created. An error at the name, pointing at the annotation too.
+    let too_long = format!("a{}", "b".repeat(52));
+    let d = err(&[of_kind(&too_long, "StatefulSet")]);
+    assert_eq!(d.len(), 1, "{d}");
+    let first = d.iter().next().unwrap();
+    assert_eq!(first.code, "score::kubernetes::name");
+    assert_eq!(first.pointer, "/metadata/name");
+    assert_eq!(first.span.unwrap().line, 3);
+    assert!(first.message.contains("53 characters"), "{}", first.message);
+    assert!(first.message.contains("at most 52"), "{}", first.message);
+    assert_eq!(first.related.len(), 1);
+    assert_eq!(first.related[0].span.line, 5);
+    let help = first.help.as_deref().unwrap();
+    assert!(help.contains("controller-revision-hash"), "{help}");
+    assert!(help.contains("Deployment"), "{help}");
+
+    // The limit is the StatefulSet's: the same name is a fine Deployment (pods of a
+    // Deployment get a `pod-template-hash` label holding the hash alone).
+    let out = ok(&[of_kind(&too_long, "Deployment")]);
+    assert_eq!(count(&out, "Deployment"), 1);
+    let longest_allowed = format!("a{}", "b".repeat(62));
+    let out = ok(&[of_kind(&longest_allowed, "Deployment")]);
+    assert_eq!(count(&out, "Deployment"), 1);
 }
 
 #[test]

@@ -85,114 +85,91 @@ struct Context<'a> {
     source: &'a str,
 }
 
+/// The node a schema error is about, and what is known of it.
+struct Site<'n> {
+    pointer: String,
+    tokens: Vec<String>,
+    span: Span,
+    node: Option<&'n Node>,
+    /// Its name for messages: `` `containers.web.image` ``.
+    what: String,
+    field: FieldKind,
+}
+
+impl Site<'_> {
+    /// An error at this node.
+    fn error(&self, code: &'static str, message: String) -> Diagnostic {
+        Diagnostic::error(code, message).at(self.pointer.clone(), self.span)
+    }
+}
+
+/// What to write for a container image that is missing or empty: usually one CI builds.
+const IMAGE_HELP: &str = "write the image reference, e.g. `image: ghcr.io/acme/web:1.4`; or, when it is built by CI, write `image: \".\"` (a `.` means \"given when compiling\") and pass it with `--image`: `score compile --image ghcr.io/acme/web:1.4 ...`";
+
+/// A map key that does not have the format its map needs.
+fn bad_key(site: &Site, key: &str) -> Diagnostic {
+    let shown = excerpt(key);
+    let key_span = site
+        .node
+        .and_then(|n| n.entry(key))
+        .map_or(site.span, |e| e.key_span);
+    let field = FieldKind::of_key(&site.tokens);
+    let key_pointer = format!("{}/{}", site.pointer, escape_pointer_token(key));
+    let d = Diagnostic::error(
+        "score::schema::key-format",
+        format!(
+            "{} `{shown}` is not valid: {}",
+            field.noun(),
+            field.expectation()
+        ),
+    )
+    .at(key_pointer, key_span)
+    .with_label(field.label());
+    match field.help_for(key) {
+        Some(help) => d.with_help(help),
+        None => d,
+    }
+}
+
 impl Context<'_> {
     fn explain(&self, pointer: &str, kind: &ValidationErrorKind) -> Explained {
         let tokens = tokens(pointer);
         let located = self.document.locate(pointer);
-        let span = located.map_or(Span::UNKNOWN, |l| l.primary_span());
-        let node = located.map(|l| l.node);
-        let what = describe(&tokens);
-        let field = FieldKind::of(&tokens);
-        let at = |code: &'static str, message: String| {
-            Diagnostic::error(code, message).at(pointer.to_owned(), span)
+        let site = Site {
+            pointer: pointer.to_owned(),
+            span: located.map_or(Span::UNKNOWN, |l| l.primary_span()),
+            node: located.map(|l| l.node),
+            what: describe(&tokens),
+            field: FieldKind::of(&tokens),
+            tokens,
         };
         match kind {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
-                let allowed = self.allowed_properties(&tokens);
-                let list = unexpected
-                    .iter()
-                    .map(|name| {
-                        let key_span = node
-                            .and_then(|n| n.entry(name))
-                            .map_or(span, |e| e.key_span);
-                        // The pointer names the object (a key has no pointer of its own);
-                        // the location is the unknown key itself, where the fix goes.
-                        let mut d = Diagnostic::error(
-                            "score::schema::unknown-field",
-                            format!("unknown field `{}` in {what}", excerpt(name)),
-                        )
-                        .at(pointer.to_owned(), key_span)
-                        .with_label("not a field Score knows here");
-                        d.help = Some(match did_you_mean(name, &allowed) {
-                            Some(guess) => format!("did you mean `{guess}`?"),
-                            None if allowed.is_empty() => format!("remove `{name}`"),
-                            None => format!("the fields allowed here are {}", list(&allowed)),
-                        });
-                        d
-                    })
-                    .collect();
-                Explained::Separate(list)
+                Explained::Separate(self.unknown_fields(&site, unexpected))
             }
             ValidationErrorKind::Required { property } => {
                 let property = property.as_str().unwrap_or_default();
-                let d = at(
-                    "score::schema::required",
-                    format!("{what} is missing the required field `{property}`"),
-                )
-                .with_label(format!("`{property}` missing here"))
-                .with_help(required_help(property));
+                let d = site
+                    .error(
+                        "score::schema::required",
+                        format!("{} is missing the required field `{property}`", site.what),
+                    )
+                    .with_label(format!("`{property}` missing here"))
+                    .with_help(required_help(property));
                 Explained::Separate(vec![d])
             }
             ValidationErrorKind::Type { kind } => {
-                let expected = match kind {
-                    TypeKind::Single(t) => t.to_string(),
-                    TypeKind::Multiple(set) => set
-                        .iter()
-                        .map(|t| t.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" or "),
-                };
-                let found = node.map_or("nothing", Node::type_name);
-                let written = node.map(|n| self.written(n)).unwrap_or_default();
-                let mut d = at(
-                    "score::schema::type",
-                    format!(
-                        "{what} must be {}, found {found} `{written}`",
-                        article(&expected)
-                    ),
-                )
-                .with_label(format!("expected {expected}"));
-                if expected == "string" && node.is_some_and(is_plain_scalar) {
-                    let key = tokens.last().map_or("value", String::as_str);
-                    d = d.with_help(format!(
-                        "YAML reads an unquoted `{written}` as {}; quote it: `{key}: \"{written}\"`",
-                        article(found)
-                    ));
-                } else if let Some(help) = field.help() {
-                    d = d.with_help(help);
-                }
-                Explained::Ranked(0, d)
+                Explained::Ranked(0, self.wrong_type(&site, kind))
             }
             ValidationErrorKind::Enum { options } => {
-                let options: Vec<String> = options
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|o| o.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let written = node.map(|n| self.written(n)).unwrap_or_default();
-                let mut d = at(
-                    "score::schema::enum",
-                    format!(
-                        "{what} must be one of {}, found `{written}`",
-                        list(&options)
-                    ),
-                )
-                .with_label("not an allowed value");
-                if let Some(exact) = options.iter().find(|o| o.eq_ignore_ascii_case(&written)) {
-                    d = d.with_help(format!("values are case-sensitive: write `{exact}`"));
-                } else if let Some(guess) = did_you_mean(&written, &options) {
-                    d = d.with_help(format!("did you mean `{guess}`?"));
-                }
-                Explained::Ranked(1, d)
+                Explained::Ranked(1, self.not_allowed(&site, options))
             }
             ValidationErrorKind::Constant { expected_value } => {
-                let d = at(
+                let d = site.error(
                     "score::schema::enum",
                     format!(
-                        "{what} must be `{}`",
+                        "{} must be `{}`",
+                        site.what,
                         expected_value.as_str().unwrap_or_default()
                     ),
                 );
@@ -200,115 +177,212 @@ impl Context<'_> {
             }
             ValidationErrorKind::Pattern { .. }
             | ValidationErrorKind::MinLength { .. }
-            | ValidationErrorKind::MaxLength { .. } => {
-                let written = node.map(|n| self.written(n)).unwrap_or_default();
-                let d = at(
-                    "score::schema::format",
-                    format!(
-                        "{what} has an invalid value `{written}`: {}",
-                        field.expectation()
-                    ),
-                )
-                .with_label(field.label());
-                let d = match field.help_for(&written) {
-                    Some(help) => d.with_help(help),
-                    None => d,
-                };
-                Explained::Ranked(2, d)
-            }
+            | ValidationErrorKind::MaxLength { .. } => Explained::Ranked(2, self.bad_format(&site)),
             ValidationErrorKind::Minimum { limit } | ValidationErrorKind::Maximum { limit } => {
-                let range = if matches!(field, FieldKind::Port) {
-                    "between 1 and 65535".to_owned()
-                } else {
-                    format!("within {limit}")
-                };
-                let written = node.map(|n| self.written(n)).unwrap_or_default();
-                let d = at(
-                    "score::schema::range",
-                    format!("{what} must be {range}, found `{written}`"),
-                )
-                .with_label("out of range");
-                Explained::Ranked(1, d)
+                Explained::Ranked(1, self.out_of_range(&site, limit))
             }
-            ValidationErrorKind::MinProperties { .. } if tokens == ["containers"] => {
-                let d = at(
-                    "score::schema::no-containers",
-                    "a workload needs at least one container".to_owned(),
-                )
-                .with_label("empty")
-                .with_help("add one, e.g.\n  containers:\n    main:\n      image: nginx:1.27");
+            ValidationErrorKind::MinProperties { .. } if site.tokens == ["containers"] => {
+                let d = site
+                    .error(
+                        "score::schema::no-containers",
+                        "a workload needs at least one container".to_owned(),
+                    )
+                    .with_label("empty")
+                    .with_help("add one, e.g.\n  containers:\n    main:\n      image: nginx:1.27");
                 Explained::Ranked(1, d)
             }
             ValidationErrorKind::PropertyNames { error } => {
-                let key = error.instance().as_str().unwrap_or_default().to_owned();
-                let shown = excerpt(&key);
-                let key_span = node
-                    .and_then(|n| n.entry(&key))
-                    .map_or(span, |e| e.key_span);
-                let field = FieldKind::of_key(&tokens);
-                let key_pointer = format!("{pointer}/{}", escape_pointer_token(&key));
-                let mut d = Diagnostic::error(
-                    "score::schema::key-format",
-                    format!(
-                        "{} `{shown}` is not valid: {}",
-                        field.noun(),
-                        field.expectation()
-                    ),
-                )
-                .at(key_pointer, key_span)
-                .with_label(field.label());
-                if let Some(help) = field.help_for(&key) {
-                    d = d.with_help(help);
-                }
-                Explained::Ranked(2, d)
+                let key = error.instance().as_str().unwrap_or_default();
+                Explained::Ranked(2, bad_key(&site, key))
             }
-            ValidationErrorKind::AnyOf { .. } if field == FieldKind::Probe => {
-                let d = at(
-                    "score::schema::probe-kind",
-                    format!("{what} needs `httpGet`, `exec` or both"),
-                )
-                .with_label("no check given")
-                .with_help(
-                    "add one, e.g.\n  httpGet:\n    port: 8080\n    path: /healthz\nor\n  exec:\n    command: [\"/bin/check\"]",
-                );
+            ValidationErrorKind::AnyOf { .. } if site.field == FieldKind::Probe => {
+                let d = site
+                    .error(
+                        "score::schema::probe-kind",
+                        format!("{} needs `httpGet`, `exec` or both", site.what),
+                    )
+                    .with_label("no check given")
+                    .with_help(
+                        "add one, e.g.\n  httpGet:\n    port: 8080\n    path: /healthz\nor\n  exec:\n    command: [\"/bin/check\"]",
+                    );
                 Explained::Ranked(1, d)
             }
             ValidationErrorKind::OneOfNotValid { .. }
             | ValidationErrorKind::OneOfMultipleValid { .. }
-                if field == FieldKind::FileEntry =>
+                if site.field == FieldKind::FileEntry =>
             {
-                Explained::Ranked(1, self.file_sources(&tokens, node))
+                Explained::Ranked(1, self.file_sources(&site.tokens, site.node))
             }
             ValidationErrorKind::Not { .. }
-                if matches!(field, FieldKind::FileEntry | FieldKind::VolumeEntry) =>
+                if matches!(site.field, FieldKind::FileEntry | FieldKind::VolumeEntry) =>
             {
-                // The map key already is the target path; `target` belongs to the deprecated
-                // list form only. The mistake is in how the map is written, so report it there.
-                let (parent, _) = self.parent(&tokens);
-                let target_span = node
-                    .and_then(|n| n.entry("target"))
-                    .map_or(span, |e| e.key_span);
-                let entry = tokens.last().cloned().unwrap_or_default();
-                let d = Diagnostic::error(
-                    "score::schema::target-in-map",
-                    format!(
-                        "`target` is not allowed in the map form of {}: the key `{entry}` already is the target",
-                        describe(&tokens[..tokens.len() - 1])
-                    ),
-                )
-                .at(parent, target_span)
-                .with_label("remove this")
-                .with_help("delete the `target:` line, or write the target as the map key");
-                Explained::Ranked(1, d)
+                Explained::Ranked(1, self.target_in_map(&site))
             }
             other => {
-                let d = at(
+                let d = site.error(
                     "score::schema::invalid",
-                    format!("{what} is not valid: {}", fallback_message(other)),
+                    format!("{} is not valid: {}", site.what, fallback_message(other)),
                 );
                 Explained::Ranked(3, d)
             }
         }
+    }
+
+    /// One diagnostic per unknown field, each at its key, with a "did you mean".
+    fn unknown_fields(&self, site: &Site, unexpected: &[String]) -> Vec<Diagnostic> {
+        let allowed = self.allowed_properties(&site.tokens);
+        unexpected
+            .iter()
+            .map(|name| {
+                let key_span = site
+                    .node
+                    .and_then(|n| n.entry(name))
+                    .map_or(site.span, |e| e.key_span);
+                // The pointer names the object (a key has no pointer of its own); the
+                // location is the unknown key itself, where the fix goes.
+                let mut d = Diagnostic::error(
+                    "score::schema::unknown-field",
+                    format!("unknown field `{}` in {}", excerpt(name), site.what),
+                )
+                .at(site.pointer.clone(), key_span)
+                .with_label("not a field Score knows here");
+                d.help = Some(match did_you_mean(name, &allowed) {
+                    Some(guess) => format!("did you mean `{guess}`?"),
+                    None if allowed.is_empty() => format!("remove `{name}`"),
+                    None => format!("the fields allowed here are {}", list(&allowed)),
+                });
+                d
+            })
+            .collect()
+    }
+
+    fn wrong_type(&self, site: &Site, kind: &TypeKind) -> Diagnostic {
+        let expected = match kind {
+            TypeKind::Single(t) => t.to_string(),
+            TypeKind::Multiple(set) => set
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(" or "),
+        };
+        let node = site.node;
+        if site.field == FieldKind::Image && node.is_some_and(|n| matches!(n.value, Value::Null)) {
+            // `image:` left for CI to fill in: quoting `null` would ship an image named `null`.
+            return site
+                .error("score::schema::type", format!("{} has no value", site.what))
+                .with_label("no image")
+                .with_help(IMAGE_HELP);
+        }
+        let found = node.map_or("nothing", Node::type_name);
+        let written = node.map(|n| self.written(n)).unwrap_or_default();
+        let d = site
+            .error(
+                "score::schema::type",
+                format!(
+                    "{} must be {}, found {found} `{written}`",
+                    site.what,
+                    article(&expected)
+                ),
+            )
+            .with_label(format!("expected {expected}"));
+        if expected == "string" && node.is_some_and(is_plain_scalar) {
+            let key = site.tokens.last().map_or("value", String::as_str);
+            d.with_help(format!(
+                "YAML reads an unquoted `{written}` as {}; quote it: `{key}: \"{written}\"`",
+                article(found)
+            ))
+        } else if let Some(help) = site.field.help() {
+            d.with_help(help)
+        } else {
+            d
+        }
+    }
+
+    fn not_allowed(&self, site: &Site, options: &Json) -> Diagnostic {
+        let options: Vec<String> = options
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|o| o.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let written = site.node.map(|n| self.written(n)).unwrap_or_default();
+        let d = site
+            .error(
+                "score::schema::enum",
+                format!(
+                    "{} must be one of {}, found `{written}`",
+                    site.what,
+                    list(&options)
+                ),
+            )
+            .with_label("not an allowed value");
+        if let Some(exact) = options.iter().find(|o| o.eq_ignore_ascii_case(&written)) {
+            d.with_help(format!("values are case-sensitive: write `{exact}`"))
+        } else if let Some(guess) = did_you_mean(&written, &options) {
+            d.with_help(format!("did you mean `{guess}`?"))
+        } else {
+            d
+        }
+    }
+
+    /// A string that does not match its pattern or length.
+    fn bad_format(&self, site: &Site) -> Diagnostic {
+        let written = site.node.map(|n| self.written(n)).unwrap_or_default();
+        let message = if written.is_empty() {
+            format!("{} is empty: {}", site.what, site.field.expectation())
+        } else {
+            format!(
+                "{} has an invalid value `{written}`: {}",
+                site.what,
+                site.field.expectation()
+            )
+        };
+        let d = site
+            .error("score::schema::format", message)
+            .with_label(site.field.label());
+        match site.field.help_for(&written) {
+            Some(help) => d.with_help(help),
+            None => d,
+        }
+    }
+
+    fn out_of_range(&self, site: &Site, limit: &Json) -> Diagnostic {
+        let range = if matches!(site.field, FieldKind::Port) {
+            "between 1 and 65535".to_owned()
+        } else {
+            format!("within {limit}")
+        };
+        let written = site.node.map(|n| self.written(n)).unwrap_or_default();
+        site.error(
+            "score::schema::range",
+            format!("{} must be {range}, found `{written}`", site.what),
+        )
+        .with_label("out of range")
+    }
+
+    /// `target` in the map form of files or volumes: the map key already is the target path;
+    /// `target` belongs to the deprecated list form only. The mistake is in how the map is
+    /// written, so it is reported there.
+    fn target_in_map(&self, site: &Site) -> Diagnostic {
+        let tokens = &site.tokens;
+        let (parent, _) = self.parent(tokens);
+        let target_span = site
+            .node
+            .and_then(|n| n.entry("target"))
+            .map_or(site.span, |e| e.key_span);
+        let entry = tokens.last().cloned().unwrap_or_default();
+        Diagnostic::error(
+            "score::schema::target-in-map",
+            format!(
+                "`target` is not allowed in the map form of {}: the key `{entry}` already is the target",
+                describe(&tokens[..tokens.len().saturating_sub(1)])
+            ),
+        )
+        .at(parent, target_span)
+        .with_label("remove this")
+        .with_help("delete the `target:` line, or write the target as the map key")
     }
 
     /// Exactly one of content / binaryContent / source: said about the `files` map, with the
@@ -442,6 +516,7 @@ enum FieldKind {
     Probe,
     FileEntry,
     VolumeEntry,
+    Image,
     Other,
 }
 
@@ -457,6 +532,7 @@ impl FieldKind {
             ["containers", _, "files", _] => FieldKind::FileEntry,
             ["containers", _, "volumes", _] => FieldKind::VolumeEntry,
             ["containers", _, "livenessProbe" | "readinessProbe"] => FieldKind::Probe,
+            ["containers", _, "image"] => FieldKind::Image,
             [.., "port" | "targetPort"] => FieldKind::Port,
             ["resources", _, "type" | "class"] => FieldKind::TypeOrClass,
             ["resources", _, "id"] => FieldKind::ResourceId,
@@ -521,6 +597,7 @@ impl FieldKind {
             }
             FieldKind::VariableName => "a variable name must not be empty or contain `=`",
             FieldKind::HeaderName => "header names use letters, digits, `-` and `_`",
+            FieldKind::Image => "a container needs an image to run",
             _ => "it does not have the expected format",
         }
     }
@@ -531,6 +608,7 @@ impl FieldKind {
             FieldKind::Memory => "not a memory quantity",
             FieldKind::Mode => "not an octal mode",
             FieldKind::ApiVersion => "unknown version",
+            FieldKind::Image => "no image",
             _ => "invalid",
         }
     }
@@ -590,6 +668,7 @@ impl FieldKind {
                     })
                 }
             }
+            FieldKind::Image => Some(IMAGE_HELP.to_owned()),
             FieldKind::Cpu => Some("write e.g. `cpu: \"500m\"` or `cpu: \"0.5\"`".to_owned()),
             FieldKind::Mode => {
                 Some("write the mode in octal as a quoted string, e.g. `mode: \"0644\"`".to_owned())

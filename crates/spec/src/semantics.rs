@@ -15,6 +15,7 @@ pub(crate) fn check(workload: &Workload) -> Vec<Diagnostic> {
         diagnostics: Vec::new(),
     };
     checker.placeholders_in_containers();
+    checker.placeholders_in_images();
     let references = checker.placeholders_in_params();
     checker.params_cycles(&references);
     checker.before();
@@ -60,6 +61,42 @@ impl Checker<'_> {
                 let at = pointer_join(&pointer::volume(name, target), "source");
                 self.check_string(&volume.source, volume.source.span, &at, Place::VolumeSource);
             }
+        }
+    }
+
+    /// `image` is copied as written (here and by the reference implementations): a `${…}` in
+    /// it stays in the output, an invalid image reference. A warning, not an error: the file
+    /// follows the spec, the output just cannot run as written.
+    fn placeholders_in_images(&mut self) {
+        for (name, container) in &self.workload.containers {
+            let image = &container.image;
+            let Some(start) = image.find("${") else {
+                continue;
+            };
+            let end = image[start..]
+                .find('}')
+                .map_or(image.len(), |i| start + i + 1);
+            let written = &image[start..end];
+            let message = if written.len() == image.len() {
+                format!(
+                    "the image of container `{name}` is `{}`, a placeholder that is never substituted",
+                    excerpt(written)
+                )
+            } else {
+                format!(
+                    "the image of container `{name}` holds `{}`, which is never substituted: the image would be `{}`",
+                    excerpt(written),
+                    excerpt(image)
+                )
+            };
+            let d = Diagnostic::warning("score::image::placeholder", message)
+            .at(
+                pointer_join(&pointer::container(name), "image"),
+                self.narrow(image.span, written),
+            )
+            .with_label("kept as written")
+            .with_help("placeholders are not substituted in `image`; write the whole reference (`image: ghcr.io/acme/web:1.4`), or write `image: \".\"` (`.` means \"given when compiling\") and pass it with `score compile --image ghcr.io/acme/web:1.4 ...`");
+            self.diagnostics.push(d);
         }
     }
 

@@ -26,7 +26,8 @@
 //! - `random(length, charset="alphanumeric", key=none)`: a string derived from the seed.
 //!   Each call in a template gives a new value; with `key`, the value depends only on the
 //!   seed and the key (the same in every resource: for shared infrastructure). Charsets:
-//!   `alphanumeric`, `lower` (a-z, 0-9), `hex`.
+//!   `alphanumeric`, `lower` (a-z, 0-9), `hex`. A Kubernetes compile with the public default
+//!   seed warns once when any template called it.
 //! - `secret_ref(name, key)`: a marker standing for key `key` of Secret `name`. Put it in
 //!   outputs: where it lands in an environment variable it becomes a `secretKeyRef`, in a
 //!   file a Secret volume; anywhere else it is an error. The value never appears in plain text.
@@ -121,14 +122,16 @@ fn random(
             "random(length): length must be between 1 and 4096",
         ));
     }
+    let uid = state
+        .lookup("uid")
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    // The compile warns when what it generated comes from the public default seed.
+    seed.record_draw(&uid);
     Ok(match key {
         Some(key) => seed.string(&format!("key:{key}"), 0, length, charset),
         None => {
             // One stream per resource and template; each call takes the next value.
-            let uid = state
-                .lookup("uid")
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
             let counter = state
                 .get_temp("random-counter")
                 .and_then(|v| u64::try_from(v).ok())

@@ -47,7 +47,8 @@ pub struct Options<'a> {
     pub namespace: Option<String>,
     /// Replaces `image: "."`.
     pub image: Option<String>,
-    /// Drives every generated secret.
+    /// Drives every generated secret. The default ([`crate::seed::DEFAULT_SEED`]) is public:
+    /// a compile whose templates generated values from it warns (`score::seed::public`).
     pub seed: Seed,
     /// Consulted before the built-in provisioners, in order.
     pub provisioners: Vec<Provisioner>,
@@ -95,21 +96,8 @@ impl Output {
 pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diagnostics> {
     let workloads = sorted_workloads(workloads)?;
     let mut diagnostics = Diagnostics::new();
-
     // Names and kinds first: provisioners need every workload's Service name.
-    let mut service_names = Vec::with_capacity(workloads.len());
-    let mut kinds = Vec::with_capacity(workloads.len());
-    for w in &workloads {
-        let kind = names::kind(w).map_err(|d| diagnostics.push(*d)).ok();
-        let service = names::service_name(w)
-            .map_err(|d| diagnostics.push(*d))
-            .ok();
-        service_names.push(service.unwrap_or_default());
-        kinds.push(kind.unwrap_or(names::Kind::Deployment));
-    }
-    if diagnostics.has_errors() {
-        return Err(diagnostics.sorted());
-    }
+    let (service_names, kinds) = names::service_names_and_kinds(&workloads)?;
 
     let graph = ResourceGraph::build(&workloads)?;
     let provisioners: Vec<&Provisioner> = options
@@ -130,28 +118,17 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         .map_err(|d| Diagnostics(vec![*d]))?,
         ..TargetContext::default()
     };
+    let seed = options.seed.tracking();
     let provisioned = provisioners::provision(
         &workloads,
         &graph,
         &provisioners,
         &target,
-        &options.seed,
+        &seed,
         options.commands,
     )?;
 
-    for (i, fragments) in provisioned.compose.iter().enumerate() {
-        if let Some(section) = fragments.keys().next() {
-            diagnostics.push(wrong_target(
-                &graph,
-                i,
-                &workloads,
-                &provisioned.provisioners[i],
-                section,
-                "kubernetes",
-                "manifests",
-            ));
-        }
-    }
+    diagnostics.extend(rendered_for_compose(&provisioned, &graph, &workloads));
     if diagnostics.has_errors() {
         return Err(diagnostics.sorted());
     }
@@ -162,6 +139,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         manifests.extend(list.iter().map(|m| (m.clone(), Origin::Resource(i))));
     }
     let mut warnings = Diagnostics::new();
+    warnings.extend(crate::seed::public_seed_warning(&seed, &graph, &workloads));
     for (i, w) in workloads.iter().enumerate() {
         let convert = workload::Convert {
             workload: w,
@@ -194,30 +172,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         }
     }
 
-    // One object per (apiVersion, kind, namespace, name): identical repeats (shared
-    // infrastructure several resources ask for) collapse; different ones are an error.
-    let mut seen: BTreeMap<(String, String, String, String), usize> = BTreeMap::new();
-    let mut unique: Vec<(Value, Origin)> = Vec::with_capacity(manifests.len());
-    for (m, origin) in manifests {
-        let key = (
-            str_at(&m, "/apiVersion"),
-            str_at(&m, "/kind"),
-            str_at(&m, "/metadata/namespace"),
-            str_at(&m, "/metadata/name"),
-        );
-        match seen.get(&key) {
-            Some(&j) if unique[j].0 == m => continue,
-            Some(&j) => {
-                diagnostics.push(clash(&key, &unique[j].1, &origin, &workloads, &graph));
-                continue;
-            }
-            None => {
-                seen.insert(key, unique.len());
-                unique.push((m, origin));
-            }
-        }
-    }
-
+    let unique = collapse_duplicates(manifests, &workloads, &graph, &mut diagnostics);
     for (m, origin) in &unique {
         if let Some(path) = find_string(m, &secrets::contains_secret) {
             diagnostics.push(misplaced_secret(m, &path, origin, &workloads, &graph));
@@ -231,6 +186,61 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         warnings: warnings.sorted(),
         resources: resource_reports(&graph, &workloads, Some(&provisioned)),
     })
+}
+
+/// An error for each resource whose provisioner rendered Compose sections.
+fn rendered_for_compose(
+    provisioned: &provisioners::Provisioned,
+    graph: &ResourceGraph,
+    workloads: &[&Workload],
+) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for (i, fragments) in provisioned.compose.iter().enumerate() {
+        if let Some(section) = fragments.keys().next() {
+            diagnostics.push(wrong_target(
+                graph,
+                i,
+                workloads,
+                &provisioned.provisioners[i],
+                section,
+                "kubernetes",
+                "manifests",
+            ));
+        }
+    }
+    diagnostics
+}
+
+/// One object per (apiVersion, kind, namespace, name): identical repeats (shared
+/// infrastructure several resources ask for) collapse; different ones are an error.
+fn collapse_duplicates(
+    manifests: Vec<(Value, Origin)>,
+    workloads: &[&Workload],
+    graph: &ResourceGraph,
+    diagnostics: &mut Diagnostics,
+) -> Vec<(Value, Origin)> {
+    let mut seen: BTreeMap<(String, String, String, String), usize> = BTreeMap::new();
+    let mut unique: Vec<(Value, Origin)> = Vec::with_capacity(manifests.len());
+    for (m, origin) in manifests {
+        let key = (
+            str_at(&m, "/apiVersion"),
+            str_at(&m, "/kind"),
+            str_at(&m, "/metadata/namespace"),
+            str_at(&m, "/metadata/name"),
+        );
+        match seen.get(&key) {
+            Some(&j) if unique[j].0 == m => continue,
+            Some(&j) => {
+                diagnostics.push(clash(&key, &unique[j].1, &origin, workloads, graph));
+                continue;
+            }
+            None => {
+                seen.insert(key, unique.len());
+                unique.push((m, origin));
+            }
+        }
+    }
+    unique
 }
 
 /// Who produced a manifest: a resource (index into the graph) or a workload.

@@ -1,7 +1,7 @@
 //! Kubernetes names derived from Score names: valid by construction, or a clear error.
 
 use score_spec::Workload;
-use score_spec::diagnostics::Diagnostic;
+use score_spec::diagnostics::{Diagnostic, Diagnostics};
 
 /// The annotation that chooses the workload kind.
 pub const KIND_ANNOTATION: &str = "k8s.score.dev/kind";
@@ -44,6 +44,34 @@ pub fn is_env_name(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
+/// Each workload's Service name ([`service_name`]) and kind ([`kind`]), or every problem
+/// with them.
+pub fn service_names_and_kinds(
+    workloads: &[&Workload],
+) -> Result<(Vec<String>, Vec<Kind>), Diagnostics> {
+    let mut diagnostics = Diagnostics::new();
+    let mut service_names = Vec::with_capacity(workloads.len());
+    let mut kinds = Vec::with_capacity(workloads.len());
+    for w in workloads {
+        match (kind(w), service_name(w)) {
+            (Ok(kind), Ok(service)) => {
+                kinds.push(kind);
+                service_names.push(service);
+            }
+            (kind, service) => diagnostics.extend(
+                [kind.err(), service.err()]
+                    .into_iter()
+                    .flatten()
+                    .map(|d| *d),
+            ),
+        }
+    }
+    if diagnostics.has_errors() {
+        return Err(diagnostics.sorted());
+    }
+    Ok((service_names, kinds))
+}
+
 /// The kind a workload asks for with `k8s.score.dev/kind`.
 pub fn kind(workload: &Workload) -> Result<Kind, Box<Diagnostic>> {
     let Some(value) = workload.metadata.annotations.get(KIND_ANNOTATION) else {
@@ -51,7 +79,7 @@ pub fn kind(workload: &Workload) -> Result<Kind, Box<Diagnostic>> {
     };
     match value.value.as_str() {
         "Deployment" => Ok(Kind::Deployment),
-        "StatefulSet" => Ok(Kind::StatefulSet),
+        "StatefulSet" => statefulset_name(workload, value.span).map(|()| Kind::StatefulSet),
         other => {
             let pointer = format!(
                 "/metadata/annotations/{}",
@@ -70,6 +98,44 @@ pub fn kind(workload: &Workload) -> Result<Kind, Box<Diagnostic>> {
             ))
         }
     }
+}
+
+/// The longest name a StatefulSet's pods can be created for. The StatefulSet controller labels
+/// each pod `controller-revision-hash: <name>-<hash>`, where the hash is a 32-bit FNV hash
+/// written in decimal and re-encoded (up to 10 characters; Kubernetes'
+/// `history.HashControllerRevision`), and a label value holds at most 63 characters:
+/// 63 - 1 - 10 = 52. Kubernetes accepts longer names, then never creates a pod
+/// (kubernetes/kubernetes#64023). Provisioned StatefulSets are named from the template
+/// context's `name`, which is at most 52 characters for the same reason.
+pub const MAX_STATEFULSET_NAME: usize = 52;
+
+/// A workload compiled to a StatefulSet must have a name its pods can be created for
+/// ([`MAX_STATEFULSET_NAME`]). `annotation` is where `k8s.score.dev/kind: StatefulSet` is
+/// written.
+fn statefulset_name(
+    workload: &Workload,
+    annotation: score_spec::Span,
+) -> Result<(), Box<Diagnostic>> {
+    let name = workload.name();
+    if name.len() <= MAX_STATEFULSET_NAME {
+        return Ok(());
+    }
+    Err(Box::new(
+        Diagnostic::error(
+            "score::kubernetes::name",
+            format!(
+                "workload name `{name}` is too long for a StatefulSet: {} characters, at most {MAX_STATEFULSET_NAME}",
+                name.len()
+            ),
+        )
+        .at("/metadata/name", workload.metadata.name.span)
+        .with_label(format!("{} characters", name.len()))
+        .with_related(annotation, "makes it a StatefulSet")
+        .with_help(format!(
+            "Kubernetes labels every pod of a StatefulSet `controller-revision-hash: <name>-<hash>` with a hash of up to 10 characters, and a label value holds at most 63, so no pod of this one could ever be created; shorten `metadata.name` to {MAX_STATEFULSET_NAME} characters or fewer, or remove `{KIND_ANNOTATION}: StatefulSet` to run it as a Deployment"
+        ))
+        .with_source(&workload.source),
+    ))
 }
 
 /// The name of the workload's Service: the `k8s.score.dev/service-name` annotation, or the
