@@ -417,3 +417,85 @@ fn command_provisioners_cannot_write_files_beside_the_compose_file() {
         first.message
     );
 }
+
+const TWO_BUCKETS: &str = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: files
+containers:
+  main:
+    image: busybox
+    variables:
+      A_KEY: ${resources.bucket-a.access_key_id}
+      A_SECRET: ${resources.bucket-a.secret_key}
+      A_AWS_KEY: ${resources.bucket-a.aws_access_key_id}
+      A_AWS_SECRET: ${resources.bucket-a.aws_secret_key}
+      A_BUCKET: ${resources.bucket-a.bucket}
+      B_KEY: ${resources.bucket-b.access_key_id}
+      B_SECRET: ${resources.bucket-b.secret_key}
+resources:
+  bucket-a:
+    type: s3
+  bucket-b:
+    type: s3
+    params:
+      bucket: uploads
+";
+
+/// The IAM policy an init service's script writes, with `$BUCKET` as `bucket`.
+fn policy_of(script: &str, bucket: &str) -> Value {
+    let line = script
+        .lines()
+        .find(|l| l.trim_start().starts_with("printf '{"))
+        .unwrap_or_else(|| panic!("no policy in:\n{script}"));
+    let format = line.split('\'').nth(1).unwrap();
+    let json = format.replace("%s", bucket).replace("\\n", "");
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"))
+}
+
+#[test]
+fn s3_buckets_get_users_of_their_own_and_never_the_root_credentials() {
+    let out = ok(&[workload("files.yaml", TWO_BUCKETS)]);
+    let root = &service(&out, "score-minio")["environment"];
+    let env = &service(&out, "files-main")["environment"];
+    let init = |bucket: &str| {
+        out.compose["services"]
+            .as_object()
+            .unwrap()
+            .values()
+            .find(|s| s["environment"]["BUCKET"] == bucket)
+            .unwrap_or_else(|| panic!("no init service for {bucket}"))
+    };
+    for (key, secret, bucket) in [
+        ("A_KEY", "A_SECRET", env["A_BUCKET"].as_str().unwrap()),
+        ("B_KEY", "B_SECRET", "uploads"),
+    ] {
+        assert_ne!(env[key], root["MINIO_ROOT_USER"]);
+        assert_ne!(env[secret], root["MINIO_ROOT_PASSWORD"]);
+        let init = init(bucket);
+        assert_eq!(init["environment"]["ACCESS_KEY_ID"], env[key]);
+        assert_eq!(init["environment"]["SECRET_KEY"], env[secret]);
+        let script = init["entrypoint"][2].as_str().unwrap();
+        for step in [
+            "mc admin policy create score \"$$POLICY\" /tmp/policy.json",
+            "mc admin user add score \"$$ACCESS_KEY_ID\" \"$$SECRET_KEY\"",
+            "mc admin policy attach score \"$$POLICY\" --user \"$$ACCESS_KEY_ID\"",
+        ] {
+            assert!(script.contains(step), "{step} not in:\n{script}");
+        }
+        let statement = &policy_of(script, bucket)["Statement"];
+        assert_eq!(statement.as_array().unwrap().len(), 1);
+        assert_eq!(statement[0]["Action"], serde_json::json!(["s3:*"]));
+        assert_eq!(
+            statement[0]["Resource"],
+            serde_json::json!([
+                format!("arn:aws:s3:::{bucket}"),
+                format!("arn:aws:s3:::{bucket}/*")
+            ])
+        );
+    }
+    assert_ne!(env["A_KEY"], env["B_KEY"]);
+    assert_ne!(env["A_SECRET"], env["B_SECRET"]);
+    assert_eq!(env["A_AWS_KEY"], env["A_KEY"]);
+    assert_eq!(env["A_AWS_SECRET"], env["A_SECRET"]);
+}
