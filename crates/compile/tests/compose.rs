@@ -499,3 +499,97 @@ fn s3_buckets_get_users_of_their_own_and_never_the_root_credentials() {
     assert_eq!(env["A_AWS_KEY"], env["A_KEY"]);
     assert_eq!(env["A_AWS_SECRET"], env["A_SECRET"]);
 }
+
+/// A workload using the amqp resource `orders` shared by id, plus `resources` of its own whose
+/// vhosts it reads in `variables`.
+fn queue_user(name: &str, variables: &str, resources: &str) -> Workload {
+    workload(
+        &format!("{name}.yaml"),
+        &format!(
+            "apiVersion: score.dev/v1b1\nmetadata:\n  name: {name}\ncontainers:\n  main:\n    image: busybox\n    variables:\n      ORDERS: ${{resources.orders.vhost}}\n      ORDERS_USER: ${{resources.orders.username}}\n{variables}resources:\n  orders:\n    type: amqp\n    id: orders\n{resources}"
+        ),
+    )
+}
+
+/// The broker's definitions: users, vhosts, permissions.
+fn amqp_definitions(out: &Output) -> Value {
+    let text = out.compose["configs"]["score-rabbitmq-definitions"]["content"]
+        .as_str()
+        .unwrap();
+    serde_json::from_str(text).unwrap()
+}
+
+#[test]
+fn amqp_resources_get_a_vhost_each_shared_by_id() {
+    let api = queue_user(
+        "api",
+        "      EVENTS: ${resources.events.vhost}\n      CUSTOM: ${resources.custom.vhost}\n",
+        "  events:\n    type: amqp\n  custom:\n    type: amqp\n    params:\n      vhost: legacy\n",
+    );
+    let worker = queue_user("worker", "", "");
+    let out = ok(&[api.clone(), worker.clone()]);
+    let env = |w: &str, k: &str| service(&out, &format!("{w}-main"))["environment"][k].clone();
+    // One vhost per resource, shared by the workloads sharing the resource by id.
+    assert_eq!(env("api", "ORDERS"), env("worker", "ORDERS"));
+    assert_eq!(env("api", "ORDERS_USER"), env("worker", "ORDERS_USER"));
+    assert_ne!(env("api", "ORDERS"), env("api", "EVENTS"));
+    assert_ne!(env("api", "ORDERS"), "/");
+    assert_ne!(env("api", "EVENTS"), "/");
+    assert_eq!(env("api", "CUSTOM"), "legacy");
+    // The broker has exactly those vhosts, each user allowed on its own only.
+    let definitions = amqp_definitions(&out);
+    let vhosts: Vec<&Value> = definitions["vhosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| &v["name"])
+        .collect();
+    assert_eq!(vhosts.len(), 3, "{vhosts:?}");
+    for v in ["ORDERS", "EVENTS", "CUSTOM"] {
+        assert!(
+            vhosts.contains(&&env("api", v)),
+            "{v} missing in {vhosts:?}"
+        );
+    }
+    let permissions = definitions["permissions"].as_array().unwrap();
+    assert_eq!(permissions.len(), 3);
+    let orders = permissions
+        .iter()
+        .find(|p| p["user"] == env("api", "ORDERS_USER"))
+        .unwrap();
+    assert_eq!(orders["vhost"], env("api", "ORDERS"));
+    // Several vhosts: the broker keeps its default, a client must name its vhost.
+    let conf = &out.compose["configs"]["score-rabbitmq-conf"]["content"];
+    assert!(!conf.as_str().unwrap().contains("default_vhost"), "{conf}");
+
+    // The Kubernetes target gives the same resource the same vhost (on a broker of its own).
+    let k8s = score_compile::kubernetes::compile(
+        &[api, worker.clone()],
+        &score_compile::kubernetes::Options::default(),
+    )
+    .unwrap();
+    let deployment = k8s
+        .manifests
+        .iter()
+        .find(|m| m["kind"] == "Deployment" && m["metadata"]["name"] == "api")
+        .unwrap();
+    let k8s_env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap();
+    for v in ["ORDERS", "EVENTS", "CUSTOM"] {
+        let k = k8s_env.iter().find(|e| e["name"] == v).unwrap();
+        assert_eq!(k["value"], env("api", v), "{v}");
+    }
+
+    // With one vhost on the broker, it is the default one, for clients that name none.
+    let out = ok(&[worker]);
+    let conf = out.compose["configs"]["score-rabbitmq-conf"]["content"]
+        .as_str()
+        .unwrap();
+    let vhost = service(&out, "worker-main")["environment"]["ORDERS"].clone();
+    assert!(
+        conf.lines()
+            .any(|l| l == format!("default_vhost = {}", vhost.as_str().unwrap())),
+        "{conf}"
+    );
+}
