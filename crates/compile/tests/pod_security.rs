@@ -348,11 +348,15 @@ fn container(name: &str) -> Value {
     })
 }
 
-/// The violations after `change` is applied to a compliant pod.
-fn broken(change: impl FnOnce(&mut Value)) -> Vec<String> {
-    let mut pod = compliant();
-    change(&mut pod);
-    restricted_violations(&pod)
+/// Sets (or, with `None`, removes) the value at JSON pointer `at`, whose parent exists.
+fn set(pod: &mut Value, at: &str, value: Option<Value>) {
+    let (parent, key) = at.rsplit_once('/').unwrap();
+    match (pod.pointer_mut(parent).unwrap(), value) {
+        (Value::Object(o), Some(v)) => drop(o.insert(key.to_owned(), v)),
+        (Value::Object(o), None) => drop(o.remove(key)),
+        (Value::Array(a), Some(v)) => a[key.parse::<usize>().unwrap()] = v,
+        (other, _) => panic!("cannot change {at} in {other}"),
+    }
 }
 
 fn remove(value: &mut Value, key: &str) {
@@ -375,140 +379,157 @@ fn the_checker_accepts_compliant_pods() {
     assert_eq!(restricted_violations(&pod), Vec::<String>::new());
 }
 
-#[test]
-fn the_checker_rejects_a_pod_missing_each_field() {
-    type Change = Box<dyn FnOnce(&mut Value)>;
-    let cases: Vec<(&str, Change)> = vec![
+/// What a violation says, where the compliant pod is changed, and the new value (or removal).
+type Breakage = (&'static str, String, Option<Value>);
+
+/// Breakages of the pod's own fields.
+fn pod_breakages() -> Vec<Breakage> {
+    let host = json!({"name": "host", "hostPath": {"path": "/"}});
+    let nfs = json!({"name": "share", "nfs": {"server": "s", "path": "/"}});
+    let sysctls = json!([{"name": "kernel.msgmax", "value": "1"}]);
+    vec![
         (
             "automountServiceAccountToken",
-            Box::new(|p| remove(p, "automountServiceAccountToken")),
+            "/automountServiceAccountToken".into(),
+            None,
         ),
-        ("hostNetwork", Box::new(|p| p["hostNetwork"] = json!(true))),
-        ("hostPID", Box::new(|p| p["hostPID"] = json!(true))),
-        ("hostIPC", Box::new(|p| p["hostIPC"] = json!(true))),
-        (
-            "hostPort",
-            Box::new(|p| p["containers"][0]["ports"][0]["hostPort"] = json!(8080)),
-        ),
-        (
-            "privileged",
-            Box::new(|p| p["containers"][0]["securityContext"]["privileged"] = json!(true)),
-        ),
+        ("hostNetwork", "/hostNetwork".into(), Some(json!(true))),
+        ("hostPID", "/hostPID".into(), Some(json!(true))),
+        ("hostIPC", "/hostIPC".into(), Some(json!(true))),
         (
             "volume host is of type hostPath",
-            Box::new(|p| p["volumes"][1] = json!({"name": "host", "hostPath": {"path": "/"}})),
+            "/volumes/1".into(),
+            Some(host),
         ),
         (
             "volume share is of type nfs",
-            Box::new(|p| {
-                p["volumes"][1] = json!({"name": "share", "nfs": {"server": "s", "path": "/"}})
-            }),
+            "/volumes/1".into(),
+            Some(nfs),
         ),
-        (
-            "container main: allowPrivilegeEscalation",
-            Box::new(|p| {
-                remove(
-                    &mut p["containers"][0]["securityContext"],
-                    "allowPrivilegeEscalation",
-                )
-            }),
-        ),
-        (
-            "container init: allowPrivilegeEscalation",
-            Box::new(|p| {
-                p["initContainers"][0]["securityContext"]["allowPrivilegeEscalation"] = json!(true)
-            }),
-        ),
-        (
-            "runAsNonRoot",
-            Box::new(|p| remove(&mut p["securityContext"], "runAsNonRoot")),
-        ),
-        (
-            "container init: runAsNonRoot",
-            Box::new(|p| p["initContainers"][0]["securityContext"]["runAsNonRoot"] = json!(false)),
-        ),
+        ("runAsNonRoot", "/securityContext/runAsNonRoot".into(), None),
         (
             "pod: runAsUser is 0",
-            Box::new(|p| p["securityContext"]["runAsUser"] = json!(0)),
-        ),
-        (
-            "container main: runAsUser is 0",
-            Box::new(|p| p["containers"][0]["securityContext"]["runAsUser"] = json!(0)),
+            "/securityContext/runAsUser".into(),
+            Some(json!(0)),
         ),
         (
             "seccompProfile",
-            Box::new(|p| remove(&mut p["securityContext"], "seccompProfile")),
-        ),
-        (
-            "seccompProfile is Unconfined",
-            Box::new(|p| {
-                p["containers"][0]["securityContext"]["seccompProfile"] =
-                    json!({"type": "Unconfined"})
-            }),
-        ),
-        (
-            "capabilities.drop",
-            Box::new(|p| remove(&mut p["containers"][0]["securityContext"], "capabilities")),
-        ),
-        (
-            "container init: capabilities.drop",
-            Box::new(|p| {
-                p["initContainers"][0]["securityContext"]["capabilities"]["drop"] =
-                    json!(["NET_RAW"])
-            }),
-        ),
-        (
-            "capabilities.add holds \"SYS_ADMIN\"",
-            Box::new(|p| {
-                p["containers"][0]["securityContext"]["capabilities"]["add"] = json!(["SYS_ADMIN"])
-            }),
-        ),
-        (
-            "procMount",
-            Box::new(|p| p["containers"][0]["securityContext"]["procMount"] = json!("Unmasked")),
+            "/securityContext/seccompProfile".into(),
+            None,
         ),
         (
             "seLinuxOptions",
-            Box::new(|p| p["securityContext"]["seLinuxOptions"] = json!({"type": "spc_t"})),
-        ),
-        (
-            "hostProcess",
-            Box::new(|p| {
-                p["containers"][0]["securityContext"]["windowsOptions"] =
-                    json!({"hostProcess": true})
-            }),
+            "/securityContext/seLinuxOptions".into(),
+            Some(json!({"type": "spc_t"})),
         ),
         (
             "appArmorProfile is Unconfined",
-            Box::new(|p| p["securityContext"]["appArmorProfile"] = json!({"type": "Unconfined"})),
+            "/securityContext/appArmorProfile".into(),
+            Some(json!({"type": "Unconfined"})),
         ),
         (
             "sysctl kernel.msgmax",
-            Box::new(|p| {
-                p["securityContext"]["sysctls"] = json!([{"name": "kernel.msgmax", "value": "1"}])
-            }),
+            "/securityContext/sysctls".into(),
+            Some(sysctls),
+        ),
+        (
+            "the pod has no containers",
+            "/containers".into(),
+            Some(json!([])),
+        ),
+    ]
+}
+
+/// Breakages of one container's fields (init containers count too).
+fn container_breakages() -> Vec<Breakage> {
+    let main = "/containers/0/securityContext";
+    let init = "/initContainers/0/securityContext";
+    vec![
+        (
+            "hostPort",
+            "/containers/0/ports/0/hostPort".into(),
+            Some(json!(8080)),
+        ),
+        (
+            "privileged",
+            format!("{main}/privileged"),
+            Some(json!(true)),
+        ),
+        (
+            "container main: allowPrivilegeEscalation",
+            format!("{main}/allowPrivilegeEscalation"),
+            None,
+        ),
+        (
+            "container init: allowPrivilegeEscalation",
+            format!("{init}/allowPrivilegeEscalation"),
+            Some(json!(true)),
+        ),
+        (
+            "container init: runAsNonRoot",
+            format!("{init}/runAsNonRoot"),
+            Some(json!(false)),
+        ),
+        (
+            "container main: runAsUser is 0",
+            format!("{main}/runAsUser"),
+            Some(json!(0)),
+        ),
+        (
+            "seccompProfile is Unconfined",
+            format!("{main}/seccompProfile"),
+            Some(json!({"type": "Unconfined"})),
+        ),
+        (
+            "container main: capabilities.drop",
+            format!("{main}/capabilities"),
+            None,
+        ),
+        (
+            "container init: capabilities.drop",
+            format!("{init}/capabilities/drop"),
+            Some(json!(["NET_RAW"])),
+        ),
+        (
+            "capabilities.add holds \"SYS_ADMIN\"",
+            format!("{main}/capabilities/add"),
+            Some(json!(["SYS_ADMIN"])),
+        ),
+        (
+            "procMount",
+            format!("{main}/procMount"),
+            Some(json!("Unmasked")),
+        ),
+        (
+            "hostProcess",
+            format!("{main}/windowsOptions"),
+            Some(json!({"hostProcess": true})),
         ),
         (
             "container main: no cpu request",
-            Box::new(|p| remove(&mut p["containers"][0]["resources"]["requests"], "cpu")),
+            "/containers/0/resources/requests/cpu".into(),
+            None,
         ),
         (
             "container init: no memory request",
-            Box::new(|p| remove(&mut p["initContainers"][0]["resources"], "requests")),
+            "/initContainers/0/resources/requests".into(),
+            None,
         ),
-        (
-            "no containers",
-            Box::new(|p| {
-                remove(p, "containers");
-                remove(p, "initContainers");
-            }),
-        ),
-    ];
-    for (expected, change) in cases {
-        let violations = broken(change);
+    ]
+}
+
+#[test]
+fn the_checker_rejects_a_pod_missing_each_field() {
+    for (expected, at, value) in pod_breakages().into_iter().chain(container_breakages()) {
+        let mut pod = compliant();
+        if at == "/containers" {
+            remove(&mut pod, "initContainers");
+        }
+        set(&mut pod, &at, value);
+        let violations = restricted_violations(&pod);
         assert!(
             violations.iter().any(|v| v.contains(expected)),
-            "breaking `{expected}` was not reported: {violations:?}"
+            "changing {at} was not reported as `{expected}`: {violations:?}"
         );
     }
 }
