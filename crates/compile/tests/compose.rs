@@ -479,3 +479,179 @@ fn the_default_seed_is_not_a_warning_for_a_development_environment() {
     assert!(out.warnings.is_empty(), "{}", out.warnings);
     assert!(out.compose["services"].as_object().unwrap().len() > 1);
 }
+
+const TWO_BUCKETS: &str = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: files
+containers:
+  main:
+    image: busybox
+    variables:
+      A_KEY: ${resources.bucket-a.access_key_id}
+      A_SECRET: ${resources.bucket-a.secret_key}
+      A_AWS_KEY: ${resources.bucket-a.aws_access_key_id}
+      A_AWS_SECRET: ${resources.bucket-a.aws_secret_key}
+      A_BUCKET: ${resources.bucket-a.bucket}
+      B_KEY: ${resources.bucket-b.access_key_id}
+      B_SECRET: ${resources.bucket-b.secret_key}
+resources:
+  bucket-a:
+    type: s3
+  bucket-b:
+    type: s3
+    params:
+      bucket: uploads
+";
+
+/// The IAM policy an init service's script writes, with `$BUCKET` as `bucket`.
+fn policy_of(script: &str, bucket: &str) -> Value {
+    let line = script
+        .lines()
+        .find(|l| l.trim_start().starts_with("printf '{"))
+        .unwrap_or_else(|| panic!("no policy in:\n{script}"));
+    let format = line.split('\'').nth(1).unwrap();
+    let json = format.replace("%s", bucket).replace("\\n", "");
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"))
+}
+
+#[test]
+fn s3_buckets_get_users_of_their_own_and_never_the_root_credentials() {
+    let out = ok(&[workload("files.yaml", TWO_BUCKETS)]);
+    let root = &service(&out, "score-minio")["environment"];
+    let env = &service(&out, "files-main")["environment"];
+    let init = |bucket: &str| {
+        out.compose["services"]
+            .as_object()
+            .unwrap()
+            .values()
+            .find(|s| s["environment"]["BUCKET"] == bucket)
+            .unwrap_or_else(|| panic!("no init service for {bucket}"))
+    };
+    for (key, secret, bucket) in [
+        ("A_KEY", "A_SECRET", env["A_BUCKET"].as_str().unwrap()),
+        ("B_KEY", "B_SECRET", "uploads"),
+    ] {
+        assert_ne!(env[key], root["MINIO_ROOT_USER"]);
+        assert_ne!(env[secret], root["MINIO_ROOT_PASSWORD"]);
+        let init = init(bucket);
+        assert_eq!(init["environment"]["ACCESS_KEY_ID"], env[key]);
+        assert_eq!(init["environment"]["SECRET_KEY"], env[secret]);
+        let script = init["entrypoint"][2].as_str().unwrap();
+        for step in [
+            "mc admin policy create score \"$$POLICY\" /tmp/policy.json",
+            "mc admin user add score \"$$ACCESS_KEY_ID\" \"$$SECRET_KEY\"",
+            "mc admin policy attach score \"$$POLICY\" --user \"$$ACCESS_KEY_ID\"",
+        ] {
+            assert!(script.contains(step), "{step} not in:\n{script}");
+        }
+        let statement = &policy_of(script, bucket)["Statement"];
+        assert_eq!(statement.as_array().unwrap().len(), 1);
+        assert_eq!(statement[0]["Action"], serde_json::json!(["s3:*"]));
+        assert_eq!(
+            statement[0]["Resource"],
+            serde_json::json!([
+                format!("arn:aws:s3:::{bucket}"),
+                format!("arn:aws:s3:::{bucket}/*")
+            ])
+        );
+    }
+    assert_ne!(env["A_KEY"], env["B_KEY"]);
+    assert_ne!(env["A_SECRET"], env["B_SECRET"]);
+    assert_eq!(env["A_AWS_KEY"], env["A_KEY"]);
+    assert_eq!(env["A_AWS_SECRET"], env["A_SECRET"]);
+}
+
+/// A workload using the amqp resource `orders` shared by id, plus `resources` of its own whose
+/// vhosts it reads in `variables`.
+fn queue_user(name: &str, variables: &str, resources: &str) -> Workload {
+    workload(
+        &format!("{name}.yaml"),
+        &format!(
+            "apiVersion: score.dev/v1b1\nmetadata:\n  name: {name}\ncontainers:\n  main:\n    image: busybox\n    variables:\n      ORDERS: ${{resources.orders.vhost}}\n      ORDERS_USER: ${{resources.orders.username}}\n{variables}resources:\n  orders:\n    type: amqp\n    id: orders\n{resources}"
+        ),
+    )
+}
+
+/// The broker's definitions: users, vhosts, permissions.
+fn amqp_definitions(out: &Output) -> Value {
+    let text = out.compose["configs"]["score-rabbitmq-definitions"]["content"]
+        .as_str()
+        .unwrap();
+    serde_json::from_str(text).unwrap()
+}
+
+#[test]
+fn amqp_resources_get_a_vhost_each_shared_by_id() {
+    let api = queue_user(
+        "api",
+        "      EVENTS: ${resources.events.vhost}\n      CUSTOM: ${resources.custom.vhost}\n",
+        "  events:\n    type: amqp\n  custom:\n    type: amqp\n    params:\n      vhost: legacy\n",
+    );
+    let worker = queue_user("worker", "", "");
+    let out = ok(&[api.clone(), worker.clone()]);
+    let env = |w: &str, k: &str| service(&out, &format!("{w}-main"))["environment"][k].clone();
+    // One vhost per resource, shared by the workloads sharing the resource by id.
+    assert_eq!(env("api", "ORDERS"), env("worker", "ORDERS"));
+    assert_eq!(env("api", "ORDERS_USER"), env("worker", "ORDERS_USER"));
+    assert_ne!(env("api", "ORDERS"), env("api", "EVENTS"));
+    assert_ne!(env("api", "ORDERS"), "/");
+    assert_ne!(env("api", "EVENTS"), "/");
+    assert_eq!(env("api", "CUSTOM"), "legacy");
+    // The broker has exactly those vhosts, each user allowed on its own only.
+    let definitions = amqp_definitions(&out);
+    let vhosts: Vec<&Value> = definitions["vhosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| &v["name"])
+        .collect();
+    assert_eq!(vhosts.len(), 3, "{vhosts:?}");
+    for v in ["ORDERS", "EVENTS", "CUSTOM"] {
+        assert!(
+            vhosts.contains(&&env("api", v)),
+            "{v} missing in {vhosts:?}"
+        );
+    }
+    let permissions = definitions["permissions"].as_array().unwrap();
+    assert_eq!(permissions.len(), 3);
+    let orders = permissions
+        .iter()
+        .find(|p| p["user"] == env("api", "ORDERS_USER"))
+        .unwrap();
+    assert_eq!(orders["vhost"], env("api", "ORDERS"));
+    // Several vhosts: the broker keeps its default, a client must name its vhost.
+    let conf = &out.compose["configs"]["score-rabbitmq-conf"]["content"];
+    assert!(!conf.as_str().unwrap().contains("default_vhost"), "{conf}");
+
+    // The Kubernetes target gives the same resource the same vhost (on a broker of its own).
+    let k8s = score_compile::kubernetes::compile(
+        &[api, worker.clone()],
+        &score_compile::kubernetes::Options::default(),
+    )
+    .unwrap();
+    let deployment = k8s
+        .manifests
+        .iter()
+        .find(|m| m["kind"] == "Deployment" && m["metadata"]["name"] == "api")
+        .unwrap();
+    let k8s_env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap();
+    for v in ["ORDERS", "EVENTS", "CUSTOM"] {
+        let k = k8s_env.iter().find(|e| e["name"] == v).unwrap();
+        assert_eq!(k["value"], env("api", v), "{v}");
+    }
+
+    // With one vhost on the broker, it is the default one, for clients that name none.
+    let out = ok(&[worker]);
+    let conf = out.compose["configs"]["score-rabbitmq-conf"]["content"]
+        .as_str()
+        .unwrap();
+    let vhost = service(&out, "worker-main")["environment"]["ORDERS"].clone();
+    assert!(
+        conf.lines()
+            .any(|l| l == format!("default_vhost = {}", vhost.as_str().unwrap())),
+        "{conf}"
+    );
+}

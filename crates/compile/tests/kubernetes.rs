@@ -1380,3 +1380,136 @@ fn command_provisioners_need_a_runner() {
         first.message
     );
 }
+
+const TWO_BUCKETS: &str = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: files
+containers:
+  main:
+    image: busybox
+    variables:
+      A_KEY: ${resources.bucket-a.access_key_id}
+      A_SECRET: ${resources.bucket-a.secret_key}
+      A_AWS_KEY: ${resources.bucket-a.aws_access_key_id}
+      A_AWS_SECRET: ${resources.bucket-a.aws_secret_key}
+      B_KEY: ${resources.bucket-b.access_key_id}
+      B_SECRET: ${resources.bucket-b.secret_key}
+resources:
+  bucket-a:
+    type: s3
+  bucket-b:
+    type: s3
+    params:
+      bucket: uploads
+";
+
+/// The IAM policy the bucket Job's script writes, with `$BUCKET` as `bucket`.
+fn policy_of(script: &str, bucket: &str) -> Value {
+    let line = script
+        .lines()
+        .find(|l| l.trim_start().starts_with("printf '{"))
+        .unwrap_or_else(|| panic!("no policy in:\n{script}"));
+    let format = line.split('\'').nth(1).unwrap();
+    let json = format.replace("%s", bucket).replace("\\n", "");
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"))
+}
+
+#[test]
+fn s3_buckets_get_users_of_their_own_and_never_the_root_credentials() {
+    let out = ok(&[workload("files.yaml", TWO_BUCKETS)]);
+    let root = &object(&out, "Secret", "score-minio")["stringData"];
+    let value = |name: &str| env_var(&out, "files", name)["value"].as_str().unwrap();
+    let secret_ref = |name: &str| env_var(&out, "files", name)["valueFrom"]["secretKeyRef"].clone();
+    for (key, secret, bucket) in [
+        ("A_KEY", "A_SECRET", None),
+        ("B_KEY", "B_SECRET", Some("uploads")),
+    ] {
+        let user = value(key);
+        assert_ne!(root["root_user"], user);
+        // The secret key is the user's own, in the resource's Secret, not MinIO's.
+        let reference = secret_ref(secret);
+        let owner = reference["name"].as_str().unwrap();
+        assert_ne!(owner, "score-minio");
+        assert_eq!(reference["key"], "secret_key");
+        let own = &object(&out, "Secret", owner)["stringData"];
+        assert_eq!(own["access_key_id"], user);
+        assert_ne!(own["secret_key"], root["root_password"]);
+        // The Job named like the Secret creates that user with a policy on its bucket only.
+        let job = &object(&out, "Job", owner)["spec"]["template"]["spec"]["containers"][0];
+        let job_env = |name: &str| {
+            job["env"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["name"] == name)
+                .unwrap_or_else(|| panic!("no {name} in the Job"))
+                .clone()
+        };
+        let bucket = bucket.unwrap_or(owner);
+        assert_eq!(job_env("BUCKET")["value"], bucket);
+        assert_eq!(job_env("ACCESS_KEY_ID")["value"], user);
+        assert_eq!(
+            job_env("SECRET_KEY")["valueFrom"]["secretKeyRef"],
+            reference
+        );
+        let script = job["command"][2].as_str().unwrap();
+        for step in [
+            "mc admin policy create score \"$POLICY\" /tmp/policy.json",
+            "mc admin user add score \"$ACCESS_KEY_ID\" \"$SECRET_KEY\"",
+            "mc admin policy attach score \"$POLICY\" --user \"$ACCESS_KEY_ID\"",
+        ] {
+            assert!(script.contains(step), "{step} not in:\n{script}");
+        }
+        let statement = &policy_of(script, bucket)["Statement"];
+        assert_eq!(statement.as_array().unwrap().len(), 1);
+        assert_eq!(statement[0]["Effect"], "Allow");
+        assert_eq!(statement[0]["Action"], serde_json::json!(["s3:*"]));
+        assert_eq!(
+            statement[0]["Resource"],
+            serde_json::json!([
+                format!("arn:aws:s3:::{bucket}"),
+                format!("arn:aws:s3:::{bucket}/*")
+            ])
+        );
+    }
+    // Two resources, two users; the AWS-named outputs are the same credentials.
+    assert_ne!(value("A_KEY"), value("B_KEY"));
+    assert_ne!(
+        secret_ref("A_SECRET")["name"],
+        secret_ref("B_SECRET")["name"]
+    );
+    assert_eq!(value("A_AWS_KEY"), value("A_KEY"));
+    assert_eq!(secret_ref("A_AWS_SECRET"), secret_ref("A_SECRET"));
+    // Only the MinIO server and the Jobs read the root Secret.
+    fn reads_root(v: &Value) -> bool {
+        match v {
+            Value::Object(o) => {
+                o.get("secretKeyRef")
+                    .is_some_and(|r| r["name"] == "score-minio")
+                    || o.values().any(reads_root)
+            }
+            Value::Array(a) => a.iter().any(reads_root),
+            _ => false,
+        }
+    }
+    let readers: Vec<&Value> = out
+        .manifests
+        .iter()
+        .filter(|m| reads_root(m))
+        .map(|m| &m["metadata"]["name"])
+        .collect();
+    let jobs: Vec<&Value> = out
+        .manifests
+        .iter()
+        .filter(|m| m["kind"] == "Job")
+        .map(|m| &m["metadata"]["name"])
+        .collect();
+    assert_eq!(readers.len(), 3, "{readers:?}");
+    assert!(
+        readers.contains(&&Value::from("score-minio")),
+        "{readers:?}"
+    );
+    assert!(jobs.iter().all(|j| readers.contains(j)), "{readers:?}");
+    assert_eq!(count(&out, "Job"), 2);
+}
