@@ -1,5 +1,8 @@
 //! Behaviour of the Compose target, through the library's public API.
 
+mod common;
+
+use common::{TWO_BUCKETS, policy_of};
 use score_compile::targets::compose::{self, Options, Output, Publish};
 use score_spec::{Diagnostics, Workload};
 use serde_json::Value;
@@ -478,41 +481,6 @@ fn the_default_seed_is_not_a_warning_for_a_development_environment() {
     let out = ok(&[workload("web.yaml", text)]);
     assert!(out.warnings.is_empty(), "{}", out.warnings);
     assert!(out.compose["services"].as_object().unwrap().len() > 1);
-}
-
-const TWO_BUCKETS: &str = "\
-apiVersion: score.dev/v1b1
-metadata:
-  name: files
-containers:
-  main:
-    image: busybox
-    variables:
-      A_KEY: ${resources.bucket-a.access_key_id}
-      A_SECRET: ${resources.bucket-a.secret_key}
-      A_AWS_KEY: ${resources.bucket-a.aws_access_key_id}
-      A_AWS_SECRET: ${resources.bucket-a.aws_secret_key}
-      A_BUCKET: ${resources.bucket-a.bucket}
-      B_KEY: ${resources.bucket-b.access_key_id}
-      B_SECRET: ${resources.bucket-b.secret_key}
-resources:
-  bucket-a:
-    type: s3
-  bucket-b:
-    type: s3
-    params:
-      bucket: uploads
-";
-
-/// The IAM policy an init service's script writes, with `$BUCKET` as `bucket`.
-fn policy_of(script: &str, bucket: &str) -> Value {
-    let line = script
-        .lines()
-        .find(|l| l.trim_start().starts_with("printf '{"))
-        .unwrap_or_else(|| panic!("no policy in:\n{script}"));
-    let format = line.split('\'').nth(1).unwrap();
-    let json = format.replace("%s", bucket).replace("\\n", "");
-    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"))
 }
 
 #[test]

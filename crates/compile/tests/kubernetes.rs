@@ -2,6 +2,9 @@
 //! small workloads written here and checks the objects (or the diagnostics) that come out.
 //! Larger outputs are insta snapshots in `testdata/snapshots/kubernetes/`.
 
+mod common;
+
+use common::{TWO_BUCKETS, policy_of};
 use score_compile::kubernetes::{self, Options, Output};
 use score_compile::{Seed, parse_provisioners};
 use score_spec::{Diagnostics, Workload};
@@ -1379,40 +1382,6 @@ fn command_provisioners_need_a_runner() {
         "{}",
         first.message
     );
-}
-
-const TWO_BUCKETS: &str = "\
-apiVersion: score.dev/v1b1
-metadata:
-  name: files
-containers:
-  main:
-    image: busybox
-    variables:
-      A_KEY: ${resources.bucket-a.access_key_id}
-      A_SECRET: ${resources.bucket-a.secret_key}
-      A_AWS_KEY: ${resources.bucket-a.aws_access_key_id}
-      A_AWS_SECRET: ${resources.bucket-a.aws_secret_key}
-      B_KEY: ${resources.bucket-b.access_key_id}
-      B_SECRET: ${resources.bucket-b.secret_key}
-resources:
-  bucket-a:
-    type: s3
-  bucket-b:
-    type: s3
-    params:
-      bucket: uploads
-";
-
-/// The IAM policy the bucket Job's script writes, with `$BUCKET` as `bucket`.
-fn policy_of(script: &str, bucket: &str) -> Value {
-    let line = script
-        .lines()
-        .find(|l| l.trim_start().starts_with("printf '{"))
-        .unwrap_or_else(|| panic!("no policy in:\n{script}"));
-    let format = line.split('\'').nth(1).unwrap();
-    let json = format.replace("%s", bucket).replace("\\n", "");
-    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"))
 }
 
 #[test]
