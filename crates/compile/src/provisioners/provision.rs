@@ -23,6 +23,8 @@ pub struct TargetContext {
     pub namespace: Option<String>,
     /// The Compose project name (`--project`), if any.
     pub compose_project: Option<String>,
+    /// Compose: the host port of the routes' proxy (`--route-port`).
+    pub route_port: Option<u16>,
     /// Every workload by name: `{service_name, ports: {NAME: {name, port, target_port, protocol}}}`.
     pub workload_services: Value,
 }
@@ -349,6 +351,7 @@ impl<'a> Run<'a> {
         context.insert("workload_services", self.services.clone());
         context.insert("namespace", j(&self.target.namespace));
         context.insert("compose_project", j(&self.target.compose_project));
+        context.insert("route_port", j(self.target.route_port));
         context.insert("init", j(Map::new()));
         context.insert("state", j(Map::new()));
         context.insert("shared", j(&self.shared));

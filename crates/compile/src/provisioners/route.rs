@@ -101,12 +101,19 @@ pub(crate) fn check_route(
             if params.is_object() { "/params" } else { "" },
             "a route needs params `host` and `port` (and optionally `path`)".to_owned(),
             format!(
-                "e.g. `params: {{host: ${{resources.dns.host}}, port: 8080, path: /}}`; {}",
+                "add them, e.g. `params: {{host: ${{resources.dns.host}}, port: {}, path: /}}`; {}",
+                example_port(ports),
                 port_names()
             ),
         ));
     };
-    let host = check_host(host)?;
+    // A secret output is refused wherever it lands in plain text, with its own message.
+    let secret = |v: &Json| v.as_str().is_some_and(crate::secrets::contains_secret);
+    let host = if secret(host) {
+        host.as_str().unwrap_or_default().to_owned()
+    } else {
+        check_host(host)?
+    };
     let key = match port {
         Json::String(s) => s.clone(),
         other => other.to_string(),
@@ -119,13 +126,33 @@ pub(crate) fn check_route(
             port_names(),
         ));
     };
-    let path = check_path(given("path").unwrap_or(&Json::String("/".into())))?;
+    let path = given("path").cloned().unwrap_or(Json::String("/".into()));
+    let path = if secret(&path) {
+        let mut verbatim = serde_json::Map::new();
+        for key in ["path", "value", "exact"] {
+            verbatim.insert(key.into(), path.clone());
+        }
+        verbatim.insert("type".into(), "PathPrefix".into());
+        verbatim
+    } else {
+        check_path(&path)?
+    };
     let mut route = serde_json::Map::new();
     route.insert("host".into(), host.into());
     route.insert("service".into(), service["service_name"].clone());
     route.insert("port".into(), port.clone());
     route.extend(path);
     Ok(Json::Object(route))
+}
+
+/// A port to show in an example: the first service port's name, else 8080.
+fn example_port(ports: Option<&serde_json::Map<String, Json>>) -> String {
+    ports
+        .into_iter()
+        .flatten()
+        .map(|(key, _)| key)
+        .find(|key| key.parse::<u16>().is_err())
+        .map_or_else(|| "8080".to_owned(), Clone::clone)
 }
 
 fn check_host(host: &Json) -> Result<String, Rejection> {

@@ -18,6 +18,7 @@
 //! | `workload_services` | every workload compiled together, by name: `{service_name, ports: {NAME: {name, port, target_port, protocol}}}`; each port is also listed under its port number (`ports["8080"]`) |
 //! | `namespace` | the `--namespace` given, or none (this name hides minijinja's `namespace()` function) |
 //! | `compose_project` | the Compose project name (`--project`), or none |
+//! | `route_port` | Compose: the host port routes are served on (`--route-port`, default 8080); none for Kubernetes |
 //! | `init`, `state` | what the `init` and `state` templates rendered (`{}` before that) |
 //! | `shared` | the state shared by all resources, as the `shared` templates merged it so far |
 //!
