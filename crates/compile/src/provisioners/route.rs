@@ -98,7 +98,12 @@ pub(crate) fn check_route(
     let (Some(host), Some(port)) = (given("host"), given("port")) else {
         return Err(reject(
             "score::route::params",
-            if params.is_object() { "/params" } else { "" },
+            // Without params (they default to `{}`), the resource itself.
+            if params.as_object().is_some_and(|p| !p.is_empty()) {
+                "/params"
+            } else {
+                ""
+            },
             "a route needs params `host` and `port` (and optionally `path`)".to_owned(),
             format!(
                 "add them, e.g. `params: {{host: ${{resources.dns.host}}, port: {}, path: /}}`; {}",
@@ -431,7 +436,7 @@ mod tests {
 
     #[test]
     fn missing_params_bad_hosts_and_ports_are_rejected() {
-        let r = route(Json::Null).unwrap_err();
+        let r = route(json!({})).unwrap_err();
         assert_eq!((r.code, r.at), ("score::route::params", ""));
         assert!(r.message.contains("needs params `host` and `port`"));
         assert!(r.help.contains("`http` (8080)"), "{}", r.help);
