@@ -162,25 +162,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
     let graph = ResourceGraph::build(&workloads)?;
     let provisioned = provision(&workloads, &graph, options)?;
 
-    // Provisioned sections, in provisioning order; a later definition of a name replaces an
-    // earlier one (shared infrastructure is re-rendered with everything accumulated).
-    let mut sections: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
-    let mut services_of_resource: Vec<Vec<String>> = vec![Vec::new(); graph.nodes.len()];
-    for (i, fragments) in provisioned.compose.iter().enumerate() {
-        for section in ["services", "volumes", "networks", "configs"] {
-            if let Some(Value::Object(entries)) = fragments.get(section) {
-                for (name, definition) in entries {
-                    if section == "services" {
-                        services_of_resource[i].push(name.clone());
-                    }
-                    sections
-                        .entry(section)
-                        .or_default()
-                        .insert(name.clone(), definition.clone());
-                }
-            }
-        }
-    }
+    let (mut sections, services_of_resource) = provisioned_sections(&provisioned);
     let mut diagnostics = Diagnostics::new();
     let provisioned_services = sections.get("services").cloned().unwrap_or_default();
     diagnostics.extend(publish::check(
@@ -260,6 +242,33 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         warnings: warnings.sorted(),
         resources: resource_reports(&graph, &workloads, Some(&provisioned)),
     })
+}
+
+/// The top-level sections of the Compose file (`services`, `volumes`, …), by name.
+type Sections = BTreeMap<&'static str, Map<String, Value>>;
+
+/// The provisioned sections, in provisioning order (a later definition of a name replaces an
+/// earlier one: shared infrastructure is re-rendered with everything accumulated), and the
+/// names of the services each resource made.
+fn provisioned_sections(provisioned: &provisioners::Provisioned) -> (Sections, Vec<Vec<String>>) {
+    let mut sections = Sections::new();
+    let mut services_of_resource: Vec<Vec<String>> = vec![Vec::new(); provisioned.compose.len()];
+    for (i, fragments) in provisioned.compose.iter().enumerate() {
+        for section in ["services", "volumes", "networks", "configs"] {
+            if let Some(Value::Object(entries)) = fragments.get(section) {
+                for (name, definition) in entries {
+                    if section == "services" {
+                        services_of_resource[i].push(name.clone());
+                    }
+                    sections
+                        .entry(section)
+                        .or_default()
+                        .insert(name.clone(), definition.clone());
+                }
+            }
+        }
+    }
+    (sections, services_of_resource)
 }
 
 /// `<workload>-<container>` must be unique across workloads.
@@ -374,10 +383,7 @@ fn waits(
 }
 
 /// The Compose file from its sections; an error if a secret or environment marker is left.
-fn assemble(
-    options: &Options,
-    sections: BTreeMap<&str, Map<String, Value>>,
-) -> Result<Value, Diagnostics> {
+fn assemble(options: &Options, sections: Sections) -> Result<Value, Diagnostics> {
     let mut compose = Map::new();
     if let Some(project) = &options.project {
         compose.insert("name".into(), project.clone().into());
