@@ -291,7 +291,8 @@ fn the_route_proxy_port_moves_and_may_not_clash_with_publish() {
         d.message
     );
     assert!(d.message.contains("host port 8080"), "{}", d.message);
-    assert!(d.help.unwrap().contains("--route-port"));
+    // It suggests a port nothing publishes.
+    assert!(d.help.unwrap().contains("`--route-port 8081`"));
     assert_eq!(d.pointer, "/resources/route");
 
     let moved = compose::Options {

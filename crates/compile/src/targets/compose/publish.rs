@@ -65,7 +65,11 @@ pub(super) fn check(
                 && (c.host_ip.is_none() || claim.host_ip.is_none() || c.host_ip == claim.host_ip)
         });
         if let Some(earlier) = earlier {
-            diagnostics.push(clash(earlier, claim, workloads, provisioned));
+            // A port to suggest: the next one nothing publishes.
+            let free = (claim.port.saturating_add(1)..=u16::MAX)
+                .find(|p| claims.iter().all(|c| c.port != *p))
+                .unwrap_or(8081);
+            diagnostics.push(clash(earlier, claim, free, workloads, provisioned));
         }
     }
     diagnostics
@@ -145,10 +149,12 @@ fn published(entry: &Value) -> Option<(Vec<u16>, String, Option<String>)> {
     ))
 }
 
-/// The error for `later` publishing the host port `earlier` already does.
+/// The error for `later` publishing the host port `earlier` already does; `free` is a host
+/// port nothing publishes.
 fn clash(
     earlier: &Claim,
     later: &Claim,
+    free: u16,
     workloads: &[&Workload],
     provisioned: &Provisioned,
 ) -> Diagnostic {
@@ -177,8 +183,7 @@ fn clash(
     let route = resource.map(|r| &provisioned.graph.nodes[r]);
     let help = if route.is_some_and(|node| node.r#type == "route") {
         format!(
-            "`{name}` is the routes' proxy; move it with `--route-port PORT` (e.g. `--route-port {}`), or publish the workload on another host port",
-            port.checked_add(1).unwrap_or(8081)
+            "`{name}` is the routes' proxy; move it with `--route-port PORT` (e.g. `--route-port {free}`), or publish the workload on another host port"
         )
     } else {
         "publish on another host port, or change the provisioner that makes the service".into()
@@ -193,6 +198,7 @@ fn clash(
                 pointer::resource(&first.name),
                 w.resources[&first.name].name_span,
             )
+            .with_label(format!("its provisioner makes `{name}`"))
             .with_source(&w.source)
         }
         None => d,
