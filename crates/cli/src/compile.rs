@@ -68,6 +68,9 @@ pub struct Args {
     /// Publish a workload's container port on the host (repeatable).
     #[arg(long, value_name = "HOST_PORT:WORKLOAD:PORT", help_heading = "Compose")]
     publish: Vec<String>,
+    /// The host port the routes' proxy (`score-routing`) listens on [default: 8080].
+    #[arg(long, value_name = "PORT", help_heading = "Compose", value_parser = clap::value_parser!(u16).range(1..))]
+    route_port: Option<u16>,
     /// Write the environment variables the file expects (from `environment` resources) to
     /// FILE, as `KEY=` lines, sorted.
     #[arg(long, value_name = "FILE", help_heading = "Compose")]
@@ -220,70 +223,10 @@ pub fn run(request: Args) -> ExitCode {
         namespace: request.catalog_namespace.clone(),
         kubernetes_namespace: request.namespace.clone(),
     };
-    let flags = [
-        (request.project.is_some(), "--project", "compose"),
-        (!request.publish.is_empty(), "--publish", "compose"),
-        (request.env_file.is_some(), "--env-file", "compose"),
-        (
-            request.namespace.is_some(),
-            "--namespace",
-            "kubernetes or backstage",
-        ),
-        (
-            !request.provisioners.is_empty(),
-            "--provisioners",
-            "kubernetes or compose",
-        ),
-        (request.image.is_some(), "--image", "kubernetes or compose"),
-        (
-            request.provisioner_timeout.is_some(),
-            "--provisioner-timeout",
-            "kubernetes or compose",
-        ),
-        (catalog.owner.is_some(), "--owner", "backstage"),
-        (catalog.lifecycle.is_some(), "--lifecycle", "backstage"),
-        (catalog.system.is_some(), "--system", "backstage"),
-        (
-            catalog.namespace.is_some(),
-            "--catalog-namespace",
-            "backstage",
-        ),
-    ];
-    for (given, flag, targets) in flags {
-        if given && !targets.split(" or ").any(|t| t == request.target.name()) {
-            return usage(format!("{flag} is for `--target {targets}`"));
-        }
-    }
-    if let Some((field, problem)) = catalog.problems().into_iter().next() {
-        let flag = match field {
-            "namespace" => "catalog-namespace",
-            "kubernetes_namespace" => "namespace",
-            other => other,
-        };
-        return usage(format!("--{flag}: {problem}"));
-    }
-    if let Some(project) = &request.project
-        && !is_project_name(project)
-    {
-        return usage(format!(
-            "`{project}` cannot name a Compose project: use lower-case letters, digits, `-` and `_`, starting with a letter or digit"
-        ));
-    }
-    let mut publish = Vec::new();
-    for p in &request.publish {
-        match p.parse::<compose::Publish>() {
-            Ok(p) => publish.push(p),
-            Err(message) => return usage(format!("--publish: {message}")),
-        }
-    }
-    if let Some(ns) = &request.namespace
-        && !is_dns_label(ns)
-    {
-        eprintln!(
-            "error: `{ns}` cannot name a namespace: use at most 63 lower-case letters, digits and `-`, starting and ending with a letter or digit"
-        );
-        return ExitCode::from(2);
-    }
+    let publish = match check_flags(&request, &catalog) {
+        Ok(publish) => publish,
+        Err(message) => return usage(message),
+    };
     let Loaded {
         workloads,
         provisioners,
@@ -328,6 +271,7 @@ pub fn run(request: Args) -> ExitCode {
             files: &read_source,
             commands: &runner,
             publish,
+            route_port: request.route_port.unwrap_or(compose::DEFAULT_ROUTE_PORT),
         }),
         Target::Backstage => score_compile::Target::Backstage(catalog),
     };
@@ -351,15 +295,30 @@ pub fn run(request: Args) -> ExitCode {
     if !problems.is_empty() {
         messages.compile_problems(&problems);
     }
-    if let Some(path) = &request.env_file
+    write_outputs(
+        request.output.as_deref(),
+        &text,
+        request.env_file.as_deref(),
+        &env_file,
+    )
+}
+
+/// Writes the env file (when asked for) and the output (to stdout without a path or with `-`).
+fn write_outputs(
+    output: Option<&Path>,
+    text: &str,
+    env_path: Option<&Path>,
+    env_file: &str,
+) -> ExitCode {
+    if let Some(path) = env_path
         && let Err(e) = write_atomically(path, env_file.as_bytes())
     {
         eprintln!("error: cannot write `{}`: {e}", path.display());
         return ExitCode::from(1);
     }
-    match request.output.as_deref() {
-        None => print_stdout(&text),
-        Some(path) if path == Path::new("-") => print_stdout(&text),
+    match output {
+        None => print_stdout(text),
+        Some(path) if path == Path::new("-") => print_stdout(text),
         Some(path) => match write_atomically(path, text.as_bytes()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -381,6 +340,79 @@ fn print_stdout(text: &str) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Flags given for a target that has no use for them, and malformed flag values, as a usage
+/// message; else the parsed `--publish` flags.
+fn check_flags(
+    request: &Args,
+    catalog: &backstage::Options,
+) -> Result<Vec<compose::Publish>, String> {
+    let flags = [
+        (request.project.is_some(), "--project", "compose"),
+        (!request.publish.is_empty(), "--publish", "compose"),
+        (request.route_port.is_some(), "--route-port", "compose"),
+        (request.env_file.is_some(), "--env-file", "compose"),
+        (
+            request.namespace.is_some(),
+            "--namespace",
+            "kubernetes or backstage",
+        ),
+        (
+            !request.provisioners.is_empty(),
+            "--provisioners",
+            "kubernetes or compose",
+        ),
+        (request.image.is_some(), "--image", "kubernetes or compose"),
+        (
+            request.provisioner_timeout.is_some(),
+            "--provisioner-timeout",
+            "kubernetes or compose",
+        ),
+        (catalog.owner.is_some(), "--owner", "backstage"),
+        (catalog.lifecycle.is_some(), "--lifecycle", "backstage"),
+        (catalog.system.is_some(), "--system", "backstage"),
+        (
+            catalog.namespace.is_some(),
+            "--catalog-namespace",
+            "backstage",
+        ),
+    ];
+    for (given, flag, targets) in flags {
+        if given && !targets.split(" or ").any(|t| t == request.target.name()) {
+            return Err(format!("{flag} is for `--target {targets}`"));
+        }
+    }
+    if let Some((field, problem)) = catalog.problems().into_iter().next() {
+        let flag = match field {
+            "namespace" => "catalog-namespace",
+            "kubernetes_namespace" => "namespace",
+            other => other,
+        };
+        return Err(format!("--{flag}: {problem}"));
+    }
+    if let Some(project) = &request.project
+        && !is_project_name(project)
+    {
+        return Err(format!(
+            "`{project}` cannot name a Compose project: use lower-case letters, digits, `-` and `_`, starting with a letter or digit"
+        ));
+    }
+    let mut publish = Vec::new();
+    for p in &request.publish {
+        match p.parse::<compose::Publish>() {
+            Ok(p) => publish.push(p),
+            Err(message) => return Err(format!("--publish: {message}")),
+        }
+    }
+    if let Some(ns) = &request.namespace
+        && !is_dns_label(ns)
+    {
+        return Err(format!(
+            "`{ns}` cannot name a namespace: use at most 63 lower-case letters, digits and `-`, starting and ending with a letter or digit"
+        ));
+    }
+    Ok(publish)
 }
 
 /// Writes to a temporary file beside `path`, then renames it over `path`: readers see the old

@@ -68,7 +68,7 @@ enum Command {
     #[command(after_help = "Examples:
   score compile --target kubernetes -n shop -o manifests.yaml services/
   score compile --target kubernetes --provisioners platform.provisioners.yaml services/
-  score compile --target compose -p shop --publish 8080:frontend:8080 -o compose.yaml services/
+  score compile --target compose -p shop --publish 8081:frontend:8080 -o compose.yaml services/
   score compile --target backstage --owner group:payments -o catalog-info.yaml services/")]
     Compile(Box<compile::Args>),
     /// Write a commented sample `score.yaml` (a container, a database, a DNS name and a route)

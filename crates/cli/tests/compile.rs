@@ -311,6 +311,56 @@ fn compose_env_file_and_flags() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[test]
+fn route_port_and_publish_clashes() {
+    let dir = examples().join("samples/onlineboutique");
+    let compose = |extra: &[&str]| {
+        let mut args = vec!["compile", "--target", "compose", "-p", "shop"];
+        args.extend_from_slice(extra);
+        args.push(path(&dir));
+        score(&args, &[])
+    };
+    // The frontend on host port 8080 clashes with the routes' proxy there.
+    let run = compose(&["--publish", "8080:frontend:8080"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("score::compose::port-clash"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("`--publish 8080:frontend:8080` and service `score-routing`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--route-port"), "{}", run.stderr);
+    // As the README shows it: the frontend on 8081, the routes on 8080.
+    let run = compose(&["--publish", "8081:frontend:8080"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("published: '8081'") || run.stdout.contains("published: \"8081\""),
+        "{}",
+        run.stdout
+    );
+    // Or the routes moved out of the way.
+    let run = compose(&["--publish", "8080:frontend:8080", "--route-port", "8000"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let routing = run
+        .stdout
+        .rsplit_once("score-routing:")
+        .expect("the proxy")
+        .1;
+    assert!(
+        routing.contains("published: '8000'") || routing.contains("published: \"8000\""),
+        "{}",
+        routing
+    );
+    // Usage errors: another target, or not a port.
+    assert_eq!(compile(&["--route-port", "8000", path(&dir)]).code, 2);
+    assert_eq!(compose(&["--route-port", "0"]).code, 2);
+}
+
 fn compose_settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(root().join("testdata/snapshots/compose"));

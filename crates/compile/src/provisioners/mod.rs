@@ -39,6 +39,7 @@
 
 pub mod commands;
 mod provision;
+mod route;
 pub mod templates;
 
 use std::sync::OnceLock;

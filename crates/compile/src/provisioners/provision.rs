@@ -23,6 +23,8 @@ pub struct TargetContext {
     pub namespace: Option<String>,
     /// The Compose project name (`--project`), if any.
     pub compose_project: Option<String>,
+    /// Compose: the host port of the routes' proxy (`--route-port`).
+    pub route_port: Option<u16>,
     /// Every workload by name: `{service_name, ports: {NAME: {name, port, target_port, protocol}}}`.
     pub workload_services: Value,
 }
@@ -52,289 +54,426 @@ pub fn provision(
     seed: &Seed,
     commands: &dyn CommandRunner,
 ) -> Result<Provisioned, Diagnostics> {
-    let mut renderer = templates::Renderer::new(seed.clone(), provisioners);
-    let services = minijinja::Value::from_serialize(&target.workload_services);
-    // Built on the first command provisioner run, then shared: most compiles have none.
-    let command_services = std::cell::OnceCell::new();
-    let mut diagnostics = Diagnostics::new();
-    let mut outputs: Vec<Option<Value>> = vec![None; graph.nodes.len()];
-    let mut manifests = vec![Vec::new(); graph.nodes.len()];
-    let mut compose = vec![Map::new(); graph.nodes.len()];
-    let mut used = vec![String::new(); graph.nodes.len()];
-    let mut shared = Value::Object(Map::new());
+    let count = graph.nodes.len();
+    let mut run = Run {
+        workloads,
+        graph,
+        provisioners,
+        target,
+        commands,
+        renderer: templates::Renderer::new(seed.clone(), provisioners),
+        services: minijinja::Value::from_serialize(&target.workload_services),
+        command_services: std::cell::OnceCell::new(),
+        diagnostics: Diagnostics::new(),
+        outputs: vec![None; count],
+        manifests: vec![Vec::new(); count],
+        compose: vec![Map::new(); count],
+        used: vec![String::new(); count],
+        shared: Value::Object(Map::new()),
+    };
     for (index, node) in graph.nodes.iter().enumerate() {
-        let first = node.first();
-        let workload = &workloads[first.workload];
-        let resource = &workload.resources[&first.name];
-        let at = |suffix: &str| {
-            let pointer = format!("{}{suffix}", pointer::resource(&first.name));
-            let span = workload.span_of(&pointer).unwrap_or(resource.name_span);
-            (pointer, span)
-        };
+        run.resource(index, node);
+    }
+    if run.diagnostics.has_errors() {
+        return Err(run.diagnostics);
+    }
+    Ok(Provisioned {
+        outputs: run
+            .outputs
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect(),
+        manifests: run.manifests,
+        compose: run.compose,
+        provisioners: run.used,
+    })
+}
 
-        // Params, with placeholders substituted from the resources provisioned before.
-        let lookup = |name: &str| {
-            graph
-                .index(first.workload, name)
-                .and_then(|i| outputs[i].as_ref())
+/// The state of one provisioning run: what every resource produced so far.
+struct Run<'a> {
+    workloads: &'a [&'a Workload],
+    graph: &'a ResourceGraph,
+    provisioners: &'a [&'a Provisioner],
+    target: &'a TargetContext,
+    commands: &'a dyn CommandRunner,
+    renderer: templates::Renderer<'a>,
+    /// `workload_services` for templates (reference-counted, not copied per render).
+    services: minijinja::Value,
+    /// Built on the first command provisioner run, then shared: most compiles have none.
+    command_services: std::cell::OnceCell<Value>,
+    diagnostics: Diagnostics,
+    outputs: Vec<Option<Value>>,
+    manifests: Vec<Vec<Value>>,
+    compose: Vec<Map<String, Value>>,
+    used: Vec<String>,
+    shared: Value,
+}
+
+/// The resource being provisioned: its first declaration, where problems are reported.
+struct Site<'a> {
+    workload: &'a Workload,
+    name: &'a str,
+    resource: &'a score_spec::model::Resource,
+}
+
+impl Site<'_> {
+    /// The pointer and span of `suffix` below the resource (the resource's name when that
+    /// node has no span).
+    fn at(&self, suffix: &str) -> (String, score_spec::Span) {
+        let pointer = format!("{}{suffix}", pointer::resource(self.name));
+        let span = self
+            .workload
+            .span_of(&pointer)
+            .unwrap_or(self.resource.name_span);
+        (pointer, span)
+    }
+
+    fn error(&self, code: &'static str, suffix: &str, message: String) -> Diagnostic {
+        let (pointer, span) = self.at(suffix);
+        Diagnostic::error(code, message)
+            .at(pointer, span)
+            .with_source(&self.workload.source)
+    }
+}
+
+impl<'a> Run<'a> {
+    /// Provisions one resource; on failure its outputs stay `None` and a diagnostic says why.
+    fn resource(&mut self, index: usize, node: &'a ResourceNode) {
+        let first = node.first();
+        let workload = self.workloads[first.workload];
+        let site = Site {
+            workload,
+            name: &first.name,
+            resource: &workload.resources[&first.name],
         };
-        let depends_on_failed =
-            crate::resources::referenced_resources(resource)
-                .iter()
-                .any(|name| {
-                    graph
-                        .index(first.workload, name)
-                        .is_some_and(|i| outputs[i].is_none())
-                });
+        let depends_on_failed = crate::resources::referenced_resources(site.resource)
+            .iter()
+            .any(|name| {
+                self.graph
+                    .index(first.workload, name)
+                    .is_some_and(|i| self.outputs[i].is_none())
+            });
         if depends_on_failed {
             // Its dependency's error has been reported already.
-            continue;
+            return;
         }
-        let scope = Scope {
-            workload,
-            outputs: &lookup,
-            environment: None,
+        let Some(params) = self.params(&site, first.workload) else {
+            return;
         };
-        let params_json = resource
-            .params
-            .as_ref()
-            .map_or(Value::Object(Map::new()), |p| p.to_json());
-        let params = match scope.substitute_json(&params_json) {
-            Ok(params) => params,
-            Err(unresolved) => {
-                let (pointer, span) = at("/params");
-                let mut d = Diagnostic::error(
-                    "score::placeholder::unresolved",
-                    format!(
-                        "in the params of resource `{}`: {}",
-                        first.name, unresolved.message
-                    ),
-                )
-                .at(pointer, span)
-                .with_source(&workload.source);
-                if let Some(help) = unresolved.help {
-                    d = d.with_help(help);
-                }
-                diagnostics.push(d);
-                continue;
-            }
-        };
-
-        let Some(provisioner) = provisioners
+        let Some(provisioner) = self
+            .provisioners
             .iter()
             .find(|p| p.matches(&node.r#type, &node.class, node.id.as_deref()))
         else {
-            let (pointer, span) = at("/type");
-            diagnostics.push(unsupported(node, provisioners, pointer, span, workload));
-            continue;
+            let (pointer, span) = site.at("/type");
+            let d = unsupported(node, self.provisioners, pointer, span, workload);
+            self.diagnostics.push(d);
+            return;
         };
-
-        if let (Some(supported), Value::Object(given)) = (&provisioner.supported_params, &params) {
-            let mut bad = false;
-            for key in given.keys() {
-                if !supported.contains(key) {
-                    let (pointer, span) = at(&format!(
-                        "/params/{}",
-                        score_spec::node::escape_pointer_token(key)
-                    ));
-                    diagnostics.push(
-                        Diagnostic::error(
-                            "score::provisioner::unknown-param",
-                            format!("resource `{}` ({}) has a param `{key}` that its provisioner does not support", first.name, node.r#type),
-                        )
-                        .at(pointer, span)
-                        .with_help(format!(
-                            "the provisioner `{}` supports: {}",
-                            provisioner.uri,
-                            if supported.is_empty() { "no params".to_owned() } else { supported.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ") }
-                        ))
-                        .with_source(&workload.source),
-                    );
-                    bad = true;
-                }
-            }
-            if bad {
-                continue;
-            }
+        let unknown = unknown_params(provisioner, &params, &site, &node.r#type);
+        if !unknown.is_empty() {
+            self.diagnostics.extend(unknown);
+            return;
         }
-
-        let resource_guid = guid(&node.uid);
-        let metadata = resource
+        let metadata = site
+            .resource
             .metadata
             .as_ref()
             .map_or(Value::Object(Map::new()), |m| m.to_json());
-
-        let produced = if let Some(command) = &provisioner.command {
-            let input = CommandInput {
-                guid: &resource_guid,
-                node,
-                params: &params,
-                metadata: &metadata,
-                workload,
-                services: command_services.get_or_init(|| {
-                    commands::reference_workload_services(&target.workload_services)
-                }),
-                shared: &shared,
-                target,
-            };
-            let fail = |failure: CommandFailure| {
-                let (pointer, span) = at("");
-                failure
-                    .diagnostic(provisioner, &first.name, &node.uid)
-                    .at(pointer, span)
-                    .with_source(&workload.source)
-            };
-            let (response, stderr) = match run_command(provisioner, command, &input, commands) {
-                Ok(ran) => ran,
-                Err(failure) => {
-                    diagnostics.push(fail(failure));
-                    continue;
-                }
-            };
-            if let Err(message) = check_manifests(&response.manifests) {
-                diagnostics.push(fail(CommandFailure {
-                    code: OUTPUT,
-                    what: format!("in the `manifests` it printed, {message}"),
-                    stderr: Some(stderr),
-                    hint: None,
-                }));
-                continue;
-            }
-            if let Some(patch) = &response.shared {
-                merge_patch(&mut shared, patch);
-            }
-            manifests[index] = response.manifests;
-            compose[index] = response.compose;
-            response.outputs
-        } else {
-            // The context is a minijinja map: values shared by every resource (the workload
-            // services) are reference-counted, not copied per render.
-            let mut context: BTreeMap<&'static str, minijinja::Value> = BTreeMap::new();
-            context.insert("uid", j(&node.uid));
-            context.insert(
-                "name",
-                j(resource_object_name(node, workload.name(), &resource_guid)),
-            );
-            context.insert("guid", j(&resource_guid));
-            context.insert("type", j(&node.r#type));
-            context.insert("class", j(&node.class));
-            context.insert("id", j(&node.id));
-            context.insert("resource_name", j(&first.name));
-            context.insert("params", j(&params));
-            context.insert("metadata", j(&metadata));
-            context.insert("source_workload", j(workload.name()));
-            context.insert("workload_metadata", j(workload.metadata.node.to_json()));
-            context.insert("workload_services", services.clone());
-            context.insert("namespace", j(&target.namespace));
-            context.insert("compose_project", j(&target.compose_project));
-            context.insert("init", j(Map::new()));
-            context.insert("state", j(Map::new()));
-            context.insert("shared", j(&shared));
-            let mut produced = Value::Object(Map::new());
-            let fail = |field: &str, message: String| {
-                let (pointer, span) = at("");
-                let message = match templates::deliberate(&message) {
-                    Some(words) => format!("resource `{}` ({}): {words}", first.name, node.r#type),
-                    None => format!(
-                        "provisioning resource `{}` ({}) failed in the `{field}` template of `{}`: {message}",
-                        first.name, node.uid, provisioner.uri
-                    ),
-                };
-                Diagnostic::error("score::provisioner::failed", message)
-                    .at(pointer, span)
-                    .with_label(format!("provisioned by {}", provisioner.uri))
-                    .with_help(format!(
-                        "the provisioner is defined at {}",
-                        provisioner.location()
-                    ))
-                    .with_source(&workload.source)
-            };
-            let mut failed = false;
-            for (field, template) in provisioner.templates() {
-                let rendered = match renderer.render(provisioner, field, template, &context) {
-                    Ok(text) => text,
-                    Err(message) => {
-                        diagnostics.push(fail(field, message));
-                        failed = true;
-                        break;
-                    }
-                };
-                let value = match parse_rendered(&rendered, field) {
-                    Ok(value) => value,
-                    Err(message) => {
-                        diagnostics.push(fail(field, message));
-                        failed = true;
-                        break;
-                    }
-                };
-                match field {
-                    "shared" => {
-                        merge_patch(&mut shared, &value);
-                        context.insert("shared", j(&shared));
-                    }
-                    "manifests" => {
-                        let list = value.as_array().map(Vec::as_slice).unwrap_or_default();
-                        if let Err(message) = check_manifests(list) {
-                            diagnostics.push(fail(field, message));
-                            failed = true;
-                            break;
-                        }
-                        manifests[index] = value.as_array().cloned().unwrap_or_default();
-                    }
-                    "outputs" => produced = value,
-                    "services" | "volumes" | "networks" | "configs" => {
-                        compose[index].insert(field.to_owned(), value);
-                    }
-                    _ => {
-                        context.insert(field, j(&value));
-                    }
-                }
-            }
-            if failed {
-                continue;
-            }
-            produced
+        let resource = Provisioning {
+            index,
+            node,
+            site: &site,
+            provisioner,
+            params: &params,
+            metadata: &metadata,
+            guid: guid(&node.uid),
         };
-        let missing: Vec<&String> = provisioner
-            .expected_outputs
-            .iter()
-            .filter(|key| produced.get(key.as_str()).is_none())
-            .collect();
-        if !missing.is_empty() {
-            let (pointer, span) = at("");
-            diagnostics.push(
-                Diagnostic::error(
-                    "score::provisioner::missing-output",
-                    format!(
-                        "the provisioner `{}` did not produce the output{} {} it promises for resource `{}`",
-                        provisioner.uri,
-                        if missing.len() == 1 { "" } else { "s" },
-                        missing.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
-                        first.name
-                    ),
-                )
-                .at(pointer, span)
-                .with_help(if provisioner.command.is_some() {
-                    format!("make the program print them in `resource_outputs`, or fix the `expected_outputs` of the provisioner (defined at {})", provisioner.location())
-                } else {
-                    format!("fix its `outputs` template (defined at {}) or its `expected_outputs`", provisioner.location())
-                })
-                .with_source(&workload.source),
-            );
-            continue;
+        let produced = match &provisioner.command {
+            Some(command) => self.command(&resource, command),
+            None => self.templates(&resource),
+        };
+        let Some(produced) = produced else {
+            return;
+        };
+        if let Some(d) = missing_outputs(provisioner, &produced, &site) {
+            self.diagnostics.push(d);
+            return;
         }
-        used[index] = provisioner.uri.clone();
-        outputs[index] = Some(produced);
+        self.used[index] = provisioner.uri.clone();
+        self.outputs[index] = Some(produced);
     }
-    if diagnostics.has_errors() {
-        return Err(diagnostics);
+
+    /// The resource's params, with placeholders substituted from the resources provisioned
+    /// before.
+    fn params(&mut self, site: &Site, workload: usize) -> Option<Value> {
+        let lookup = |name: &str| {
+            self.graph
+                .index(workload, name)
+                .and_then(|i| self.outputs[i].as_ref())
+        };
+        let scope = Scope {
+            workload: site.workload,
+            outputs: &lookup,
+            environment: None,
+        };
+        let params_json = site
+            .resource
+            .params
+            .as_ref()
+            .map_or(Value::Object(Map::new()), |p| p.to_json());
+        match scope.substitute_json(&params_json) {
+            Ok(params) => Some(params),
+            Err(unresolved) => {
+                let mut d = site.error(
+                    "score::placeholder::unresolved",
+                    "/params",
+                    format!(
+                        "in the params of resource `{}`: {}",
+                        site.name, unresolved.message
+                    ),
+                );
+                if let Some(help) = unresolved.help {
+                    d = d.with_help(help);
+                }
+                self.diagnostics.push(d);
+                None
+            }
+        }
     }
-    Ok(Provisioned {
-        outputs: outputs.into_iter().map(Option::unwrap_or_default).collect(),
-        manifests,
-        compose,
-        provisioners: used,
-    })
+
+    /// Runs a command provisioner's program; its outputs, or `None` after a diagnostic.
+    fn command(&mut self, r: &Provisioning, command: &CommandSpec) -> Option<Value> {
+        let input = CommandInput {
+            guid: &r.guid,
+            node: r.node,
+            params: r.params,
+            metadata: r.metadata,
+            workload: r.site.workload,
+            services: self.command_services.get_or_init(|| {
+                commands::reference_workload_services(&self.target.workload_services)
+            }),
+            shared: &self.shared,
+            target: self.target,
+        };
+        let fail = |failure: CommandFailure| {
+            let (pointer, span) = r.site.at("");
+            failure
+                .diagnostic(r.provisioner, r.site.name, &r.node.uid)
+                .at(pointer, span)
+                .with_source(&r.site.workload.source)
+        };
+        let (response, stderr) = match run_command(r.provisioner, command, &input, self.commands) {
+            Ok(ran) => ran,
+            Err(failure) => {
+                self.diagnostics.push(fail(failure));
+                return None;
+            }
+        };
+        if let Err(message) = check_manifests(&response.manifests) {
+            self.diagnostics.push(fail(CommandFailure {
+                code: OUTPUT,
+                what: format!("in the `manifests` it printed, {message}"),
+                stderr: Some(stderr),
+                hint: None,
+            }));
+            return None;
+        }
+        if let Some(patch) = &response.shared {
+            merge_patch(&mut self.shared, patch);
+        }
+        self.manifests[r.index] = response.manifests;
+        self.compose[r.index] = response.compose;
+        Some(response.outputs)
+    }
+
+    /// Renders a template provisioner's templates in order; the outputs, or `None` after a
+    /// diagnostic.
+    fn templates(&mut self, r: &Provisioning<'_, 'a>) -> Option<Value> {
+        let mut context = self.context(r);
+        let mut produced = Value::Object(Map::new());
+        for (field, template) in r.provisioner.templates() {
+            let value = self
+                .renderer
+                .render(r.provisioner, field, template, &context)
+                .and_then(|rendered| parse_rendered(&rendered, field));
+            let value = match value {
+                Ok(value) => value,
+                Err(message) => {
+                    self.diagnostics.push(template_failure(r, field, &message));
+                    return None;
+                }
+            };
+            match field {
+                "shared" => {
+                    merge_patch(&mut self.shared, &value);
+                    context.insert("shared", j(&self.shared));
+                }
+                "manifests" => {
+                    let list = value.as_array().map(Vec::as_slice).unwrap_or_default();
+                    if let Err(message) = check_manifests(list) {
+                        self.diagnostics.push(template_failure(r, field, &message));
+                        return None;
+                    }
+                    self.manifests[r.index] = value.as_array().cloned().unwrap_or_default();
+                }
+                "outputs" => produced = value,
+                "services" | "volumes" | "networks" | "configs" => {
+                    self.compose[r.index].insert(field.to_owned(), value);
+                }
+                _ => {
+                    context.insert(field, j(&value));
+                }
+            }
+        }
+        Some(produced)
+    }
+
+    /// What templates see (documented in [`templates`]); a minijinja map, so values shared by
+    /// every resource (the workload services) are reference-counted, not copied per render.
+    fn context(&self, r: &Provisioning) -> BTreeMap<&'static str, minijinja::Value> {
+        let (node, workload) = (r.node, r.site.workload);
+        let mut context: BTreeMap<&'static str, minijinja::Value> = BTreeMap::new();
+        context.insert("uid", j(&node.uid));
+        context.insert(
+            "name",
+            j(resource_object_name(node, workload.name(), &r.guid)),
+        );
+        context.insert("guid", j(&r.guid));
+        context.insert("type", j(&node.r#type));
+        context.insert("class", j(&node.class));
+        context.insert("id", j(&node.id));
+        context.insert("resource_name", j(r.site.name));
+        context.insert("params", j(r.params));
+        context.insert("metadata", j(r.metadata));
+        context.insert("source_workload", j(workload.name()));
+        context.insert("workload_metadata", j(workload.metadata.node.to_json()));
+        context.insert("workload_services", self.services.clone());
+        context.insert("namespace", j(&self.target.namespace));
+        context.insert("compose_project", j(&self.target.compose_project));
+        context.insert("route_port", j(self.target.route_port));
+        context.insert("init", j(Map::new()));
+        context.insert("state", j(Map::new()));
+        context.insert("shared", j(&self.shared));
+        context
+    }
+}
+
+/// One resource with the provisioner that matched it.
+struct Provisioning<'r, 'a> {
+    index: usize,
+    node: &'a ResourceNode,
+    site: &'r Site<'a>,
+    provisioner: &'a Provisioner,
+    params: &'r Value,
+    metadata: &'r Value,
+    guid: String,
+}
+
+/// The diagnostic for a template that failed: the template's own words (and place and help)
+/// when it failed on purpose, else what went wrong where.
+fn template_failure(r: &Provisioning, field: &str, message: &str) -> Diagnostic {
+    let (code, at, help, message) = match templates::deliberate(message) {
+        Some(d) => (
+            d.code,
+            d.at,
+            d.help,
+            format!(
+                "resource `{}` ({}): {}",
+                r.site.name, r.node.r#type, d.message
+            ),
+        ),
+        None => (
+            "score::provisioner::failed",
+            "",
+            None,
+            format!(
+                "provisioning resource `{}` ({}) failed in the `{field}` template of `{}`: {message}",
+                r.site.name, r.node.uid, r.provisioner.uri
+            ),
+        ),
+    };
+    let location = format!("the provisioner is defined at {}", r.provisioner.location());
+    r.site
+        .error(code, at, message)
+        .with_label(format!("provisioned by {}", r.provisioner.uri))
+        .with_help(match help {
+            Some(help) => format!("{help}\n{location}"),
+            None => location,
+        })
+}
+
+/// A diagnostic for each param the provisioner does not support.
+fn unknown_params(
+    provisioner: &Provisioner,
+    params: &Value,
+    site: &Site,
+    r#type: &str,
+) -> Vec<Diagnostic> {
+    let (Some(supported), Value::Object(given)) = (&provisioner.supported_params, params) else {
+        return Vec::new();
+    };
+    let listed = if supported.is_empty() {
+        "no params".to_owned()
+    } else {
+        supported
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    given
+        .keys()
+        .filter(|key| !supported.contains(key))
+        .map(|key| {
+            site.error(
+                "score::provisioner::unknown-param",
+                &format!("/params/{}", score_spec::node::escape_pointer_token(key)),
+                format!(
+                    "resource `{}` ({}) has a param `{key}` that its provisioner does not support",
+                    site.name, r#type
+                ),
+            )
+            .with_help(format!(
+                "the provisioner `{}` supports: {listed}",
+                provisioner.uri
+            ))
+        })
+        .collect()
+}
+
+/// The diagnostic for outputs the provisioner promised and did not produce, if any.
+fn missing_outputs(provisioner: &Provisioner, produced: &Value, site: &Site) -> Option<Diagnostic> {
+    let missing: Vec<&String> = provisioner
+        .expected_outputs
+        .iter()
+        .filter(|key| produced.get(key.as_str()).is_none())
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    Some(
+        site.error(
+            "score::provisioner::missing-output",
+            "",
+            format!(
+                "the provisioner `{}` did not produce the output{} {} it promises for resource `{}`",
+                provisioner.uri,
+                if missing.len() == 1 { "" } else { "s" },
+                missing
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                site.name
+            ),
+        )
+        .with_help(if provisioner.command.is_some() {
+            format!("make the program print them in `resource_outputs`, or fix the `expected_outputs` of the provisioner (defined at {})", provisioner.location())
+        } else {
+            format!("fix its `outputs` template (defined at {}) or its `expected_outputs`", provisioner.location())
+        }),
+    )
 }
 
 /// What a command provisioner's program is told about the resource.

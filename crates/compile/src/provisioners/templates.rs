@@ -18,6 +18,7 @@
 //! | `workload_services` | every workload compiled together, by name: `{service_name, ports: {NAME: {name, port, target_port, protocol}}}`; each port is also listed under its port number (`ports["8080"]`) |
 //! | `namespace` | the `--namespace` given, or none (this name hides minijinja's `namespace()` function) |
 //! | `compose_project` | the Compose project name (`--project`), or none |
+//! | `route_port` | Compose: the host port routes are served on (`--route-port`, default 8080); none for Kubernetes |
 //! | `init`, `state` | what the `init` and `state` templates rendered (`{}` before that) |
 //! | `shared` | the state shared by all resources, as the `shared` templates merged it so far |
 //!
@@ -31,7 +32,16 @@
 //! - `secret_ref(name, key)`: a marker standing for key `key` of Secret `name`. Put it in
 //!   outputs: where it lands in an environment variable it becomes a `secretKeyRef`, in a
 //!   file a Secret volume; anywhere else it is an error. The value never appears in plain text.
-//! - `fail(message)`: stops with `message` as the error for this resource.
+//! - `fail(message, help=none)`: stops with `message` as the error for this resource, and
+//!   `help` (how to fix it) under it.
+//! - `check_route(params)`: checks the params of a `route` as both targets' built-ins do and
+//!   returns `{host, path, type, value, exact, service, port}`: the host lower-cased; the
+//!   path as written; `type` `PathPrefix`, or `RegularExpression` for a path with any of
+//!   `^$*+?()[]{}|\`; `value` the Gateway API path value (a regular expression gets `(/.*)?`
+//!   appended, so it matches below the path too, like a prefix); `exact` the expression of
+//!   the path alone; the Service name and the service port (`{name, port, target_port,
+//!   protocol}`) of the declaring workload. A missing or invalid param fails with a message at
+//!   that param saying what to write (see `provisioners::route`).
 //! - `|b64encode`, `|sha256`: base64 and hex SHA-256 of a string.
 //! - `|dns_label`: lower-cases a string and replaces what a DNS label cannot hold with `-`,
 //!   keeping at most 63 characters.
@@ -49,12 +59,53 @@ use super::{Provisioner, Template};
 use crate::secrets::SecretRef;
 use crate::seed::{Charset, Seed, sha256_hex};
 
-/// Marks an error raised by `fail(…)`, whose message is shown as is.
+/// Marks an error raised on purpose (`fail(…)`, `check_route(…)`), whose message is shown as
+/// is. The fields after it are separated by [`FIELD`].
 const FAIL_MARK: &str = "\u{1}fail\u{1}";
+const FIELD: char = '\u{1}';
 
-/// The message of an error a template raised on purpose with `fail(…)`.
-pub(crate) fn deliberate(message: &str) -> Option<&str> {
-    message.strip_prefix(FAIL_MARK)
+/// The diagnostic codes a deliberate failure may carry.
+const CODES: [&str; 5] = [
+    "score::provisioner::failed",
+    "score::route::params",
+    "score::route::host",
+    "score::route::path",
+    "score::route::port",
+];
+
+/// An error a template raised on purpose.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Deliberate<'a> {
+    /// The diagnostic code.
+    pub code: &'static str,
+    /// Where, as a JSON pointer below the resource (`""`: the resource itself).
+    pub at: &'a str,
+    /// How to fix it, when the template said.
+    pub help: Option<&'a str>,
+    /// What is wrong.
+    pub message: &'a str,
+}
+
+/// The error a template function raises on purpose; `code` is one of [`CODES`].
+pub(crate) fn failure(code: &str, at: &str, help: Option<&str>, message: &str) -> Error {
+    let help = help.unwrap_or_default();
+    Error::new(
+        ErrorKind::InvalidOperation,
+        format!("{FAIL_MARK}{code}{FIELD}{at}{FIELD}{help}{FIELD}{message}"),
+    )
+}
+
+/// The error a template raised on purpose (with `fail(…)` or `check_route(…)`), if it is one.
+pub(crate) fn deliberate(message: &str) -> Option<Deliberate<'_>> {
+    let mut fields = message.strip_prefix(FAIL_MARK)?.splitn(4, FIELD);
+    let code = fields.next()?;
+    let (at, help, message) = (fields.next()?, fields.next()?, fields.next()?);
+    Some(Deliberate {
+        code: CODES.iter().find(|c| **c == code).unwrap_or(&CODES[0]),
+        at,
+        help: (!help.is_empty()).then_some(help),
+        message,
+    })
 }
 
 /// The largest amount of work one template render may do (loop iterations, calls); protects
@@ -80,12 +131,21 @@ pub(crate) fn environment<'source>(seed: Seed) -> Environment<'source> {
     env.add_function("secret_ref", |name: String, key: String| {
         SecretRef { name, key }.marker()
     });
-    env.add_function("fail", |message: String| -> Result<Value, Error> {
-        Err(Error::new(
-            ErrorKind::InvalidOperation,
-            format!("{FAIL_MARK}{message}"),
-        ))
-    });
+    env.add_function(
+        "fail",
+        |message: String, kwargs: Kwargs| -> Result<Value, Error> {
+            let help: Option<String> = kwargs.get("help")?;
+            kwargs.assert_all_used()?;
+            let clean = |text: &str| text.replace(FIELD, " ");
+            Err(failure(
+                CODES[0],
+                "",
+                help.map(|h| clean(&h)).as_deref(),
+                &clean(&message),
+            ))
+        },
+    );
+    env.add_function("check_route", super::route::check_route_function);
     env.add_filter("b64encode", |text: String| {
         base64::engine::general_purpose::STANDARD.encode(text.as_bytes())
     });

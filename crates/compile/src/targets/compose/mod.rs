@@ -10,6 +10,7 @@
 //! networks and configs are added; every workload service waits for the provisioned services
 //! of the resources it uses (`depends_on` with a condition).
 
+mod publish;
 mod workload;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,7 +63,13 @@ pub struct Options<'a> {
     pub commands: &'a dyn CommandRunner,
     /// Ports to publish on the host.
     pub publish: Vec<Publish>,
+    /// The host port the routes' proxy (`score-routing`) listens on; templates see it as
+    /// `route_port`.
+    pub route_port: u16,
 }
+
+/// The host port of the routes' proxy unless `Options::route_port` says otherwise.
+pub const DEFAULT_ROUTE_PORT: u16 = 8080;
 
 impl Default for Options<'_> {
     fn default() -> Self {
@@ -74,6 +81,7 @@ impl Default for Options<'_> {
             files: &NoSourceFiles,
             commands: &NoCommandRunner,
             publish: Vec::new(),
+            route_port: DEFAULT_ROUTE_PORT,
         }
     }
 }
@@ -157,90 +165,22 @@ pub fn env_file(variables: &[String]) -> String {
 /// matter.
 pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diagnostics> {
     let workloads = sorted_workloads(workloads)?;
-    let mut diagnostics = Diagnostics::new();
-
-    // Service names: `<workload>-<container>` must be unique across workloads.
-    let mut owners: BTreeMap<String, (usize, &str)> = BTreeMap::new();
-    for (i, w) in workloads.iter().enumerate() {
-        for (container, c) in &w.containers {
-            let name = format!("{}-{container}", w.name());
-            if let Some((j, other)) = owners.insert(name.clone(), (i, container)) {
-                let o = workloads[j];
-                diagnostics.push(
-                    Diagnostic::error(
-                        "score::compose::service-name",
-                        format!("container `{container}` of workload `{}` and container `{other}` of workload `{}` would both be Compose service `{name}`", w.name(), o.name()),
-                    )
-                    .at(pointer::container(container), c.name_span)
-                    .with_help(format!("rename one of the containers or workloads; the other is at {}", location(o, o.containers[other].name_span)))
-                    .with_source(&w.source),
-                );
-            }
-        }
-    }
-    if diagnostics.has_errors() {
-        return Err(diagnostics.sorted());
-    }
-
+    check_service_names(&workloads)?;
     let graph = ResourceGraph::build(&workloads)?;
-    let provisioners: Vec<&Provisioner> = options
-        .provisioners
-        .iter()
-        .chain(provisioners::compose_defaults())
-        .collect();
-    let target = TargetContext {
-        kind: TargetKind::Compose,
-        compose_project: options.project.clone(),
-        workload_services: workload_services(&workloads, |w| Ok(w.name().to_owned()))
-            .map_err(|d| Diagnostics(vec![*d]))?,
-        ..TargetContext::default()
-    };
-    let provisioned = provisioners::provision(
-        &workloads,
-        &graph,
-        &provisioners,
-        &target,
-        &options.seed,
-        options.commands,
-    )?;
-    for (i, manifests) in provisioned.manifests.iter().enumerate() {
-        if !manifests.is_empty() {
-            diagnostics.push(crate::targets::kubernetes::wrong_target(
-                &graph,
-                i,
-                &workloads,
-                &provisioned.provisioners[i],
-                "manifests",
-                "compose",
-                "services, volumes, networks or configs",
-            ));
-        }
-    }
-    if diagnostics.has_errors() {
-        return Err(diagnostics.sorted());
-    }
+    let provisioned = provision(&workloads, &graph, options)?;
 
-    // Provisioned sections, in provisioning order; a later definition of a name replaces an
-    // earlier one (shared infrastructure is re-rendered with everything accumulated).
-    let mut sections: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
-    let mut services_of_resource: Vec<Vec<String>> = vec![Vec::new(); graph.nodes.len()];
-    for (i, fragments) in provisioned.compose.iter().enumerate() {
-        for section in ["services", "volumes", "networks", "configs"] {
-            if let Some(Value::Object(entries)) = fragments.get(section) {
-                for (name, definition) in entries {
-                    if section == "services" {
-                        services_of_resource[i].push(name.clone());
-                    }
-                    sections
-                        .entry(section)
-                        .or_default()
-                        .insert(name.clone(), definition.clone());
-                }
-            }
-        }
-    }
-    let provisioned_services: BTreeSet<String> =
-        services_of_resource.iter().flatten().cloned().collect();
+    let (mut sections, services_of_resource) = provisioned_sections(&provisioned);
+    let mut diagnostics = Diagnostics::new();
+    let provisioned_services = sections.get("services").cloned().unwrap_or_default();
+    diagnostics.extend(publish::check(
+        &options.publish,
+        &workloads,
+        &publish::Provisioned {
+            services: &provisioned_services,
+            of_resource: &services_of_resource,
+            graph: &graph,
+        },
+    ));
     let environment: Vec<bool> = graph
         .nodes
         .iter()
@@ -251,31 +191,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
     let mut warnings = Diagnostics::new();
     let mut used_variables = BTreeSet::new();
     for (i, w) in workloads.iter().enumerate() {
-        // What this workload's services wait for: the services of its resources.
-        let mut waits: BTreeMap<String, &'static str> = BTreeMap::new();
-        for name in w.resources.keys() {
-            let Some(r) = graph.index(i, name) else {
-                continue;
-            };
-            for service in &services_of_resource[r] {
-                let definition = &sections["services"][service];
-                let condition = if definition
-                    .get("healthcheck")
-                    .is_some_and(|h| h.get("disable") != Some(&Value::Bool(true)))
-                {
-                    "service_healthy"
-                } else if definition
-                    .get("labels")
-                    .and_then(|labels| labels.get(INIT_LABEL))
-                    .is_some()
-                {
-                    "service_completed_successfully"
-                } else {
-                    "service_started"
-                };
-                waits.insert(service.clone(), condition);
-            }
-        }
+        let waits = waits(w, i, &graph, &services_of_resource, &provisioned_services);
         let convert = workload::Convert {
             workload: w,
             index: i,
@@ -305,10 +221,10 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
                 .get("services")
                 .is_some_and(|s| s.contains_key(&name))
             {
-                let other = if provisioned_services.contains(&name) {
-                    "a provisioner".to_owned()
+                let other = if provisioned_services.contains_key(&name) {
+                    "a provisioner"
                 } else {
-                    "another workload".to_owned()
+                    "another workload"
                 };
                 diagnostics.push(
                     Diagnostic::error(
@@ -332,25 +248,157 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
             sections.entry("configs").or_default().insert(name, config);
         }
     }
-    for p in &options.publish {
-        if !workloads.iter().any(|w| w.name() == p.workload) {
-            let known: Vec<&str> = workloads.iter().map(|w| w.name()).collect();
-            diagnostics.push(
-                Diagnostic::error(
-                    "score::compose::publish",
-                    format!(
-                        "`--publish {p}` names workload `{}`, which is not compiled here",
-                        p.workload
-                    ),
-                )
-                .with_help(format!("the workloads are: {}", known.join(", "))),
-            );
+    if diagnostics.has_errors() {
+        return Err(diagnostics.sorted());
+    }
+    Ok(Output {
+        compose: assemble(options, sections)?,
+        environment: used_variables.into_iter().collect(),
+        warnings: warnings.sorted(),
+        resources: resource_reports(&graph, &workloads, Some(&provisioned)),
+    })
+}
+
+/// The top-level sections of the Compose file (`services`, `volumes`, …), by name.
+type Sections = BTreeMap<&'static str, Map<String, Value>>;
+
+/// The provisioned sections, in provisioning order (a later definition of a name replaces an
+/// earlier one: shared infrastructure is re-rendered with everything accumulated), and the
+/// names of the services each resource made.
+fn provisioned_sections(provisioned: &provisioners::Provisioned) -> (Sections, Vec<Vec<String>>) {
+    let mut sections = Sections::new();
+    let mut services_of_resource: Vec<Vec<String>> = vec![Vec::new(); provisioned.compose.len()];
+    for (i, fragments) in provisioned.compose.iter().enumerate() {
+        for section in ["services", "volumes", "networks", "configs"] {
+            if let Some(Value::Object(entries)) = fragments.get(section) {
+                for (name, definition) in entries {
+                    if section == "services" {
+                        services_of_resource[i].push(name.clone());
+                    }
+                    sections
+                        .entry(section)
+                        .or_default()
+                        .insert(name.clone(), definition.clone());
+                }
+            }
+        }
+    }
+    (sections, services_of_resource)
+}
+
+/// `<workload>-<container>` must be unique across workloads.
+fn check_service_names(workloads: &[&Workload]) -> Result<(), Diagnostics> {
+    let mut diagnostics = Diagnostics::new();
+    let mut owners: BTreeMap<String, (usize, &str)> = BTreeMap::new();
+    for (i, w) in workloads.iter().enumerate() {
+        for (container, c) in &w.containers {
+            let name = format!("{}-{container}", w.name());
+            if let Some((j, other)) = owners.insert(name.clone(), (i, container)) {
+                let o = workloads[j];
+                diagnostics.push(
+                    Diagnostic::error(
+                        "score::compose::service-name",
+                        format!("container `{container}` of workload `{}` and container `{other}` of workload `{}` would both be Compose service `{name}`", w.name(), o.name()),
+                    )
+                    .at(pointer::container(container), c.name_span)
+                    .with_help(format!("rename one of the containers or workloads; the other is at {}", location(o, o.containers[other].name_span)))
+                    .with_source(&w.source),
+                );
+            }
         }
     }
     if diagnostics.has_errors() {
         return Err(diagnostics.sorted());
     }
+    Ok(())
+}
 
+/// Provisions every resource with the caller's provisioners, then the built-in ones; a
+/// provisioner that rendered Kubernetes manifests is an error.
+fn provision(
+    workloads: &[&Workload],
+    graph: &ResourceGraph,
+    options: &Options,
+) -> Result<provisioners::Provisioned, Diagnostics> {
+    let provisioners: Vec<&Provisioner> = options
+        .provisioners
+        .iter()
+        .chain(provisioners::compose_defaults())
+        .collect();
+    let target = TargetContext {
+        kind: TargetKind::Compose,
+        compose_project: options.project.clone(),
+        route_port: Some(options.route_port),
+        workload_services: workload_services(workloads, |w| Ok(w.name().to_owned()))
+            .map_err(|d| Diagnostics(vec![*d]))?,
+        ..TargetContext::default()
+    };
+    let provisioned = provisioners::provision(
+        workloads,
+        graph,
+        &provisioners,
+        &target,
+        &options.seed,
+        options.commands,
+    )?;
+    let mut diagnostics = Diagnostics::new();
+    for (i, manifests) in provisioned.manifests.iter().enumerate() {
+        if !manifests.is_empty() {
+            diagnostics.push(crate::targets::kubernetes::wrong_target(
+                graph,
+                i,
+                workloads,
+                &provisioned.provisioners[i],
+                "manifests",
+                "compose",
+                "services, volumes, networks or configs",
+            ));
+        }
+    }
+    if diagnostics.has_errors() {
+        return Err(diagnostics.sorted());
+    }
+    Ok(provisioned)
+}
+
+/// What the services of workload `w` (index `i`) wait for: the services of its resources,
+/// each with the condition that says it is ready.
+fn waits(
+    w: &Workload,
+    i: usize,
+    graph: &ResourceGraph,
+    services_of_resource: &[Vec<String>],
+    services: &Map<String, Value>,
+) -> BTreeMap<String, &'static str> {
+    let mut waits = BTreeMap::new();
+    for name in w.resources.keys() {
+        let Some(r) = graph.index(i, name) else {
+            continue;
+        };
+        for service in &services_of_resource[r] {
+            let definition = &services[service];
+            let condition = if definition
+                .get("healthcheck")
+                .is_some_and(|h| h.get("disable") != Some(&Value::Bool(true)))
+            {
+                "service_healthy"
+            } else if definition
+                .get("labels")
+                .and_then(|labels| labels.get(INIT_LABEL))
+                .is_some()
+            {
+                "service_completed_successfully"
+            } else {
+                "service_started"
+            };
+            waits.insert(service.clone(), condition);
+        }
+    }
+    waits
+}
+
+/// The Compose file from its sections; an error if a secret or environment marker is left.
+fn assemble(options: &Options, sections: Sections) -> Result<Value, Diagnostics> {
     let mut compose = Map::new();
     if let Some(project) = &options.project {
         compose.insert("name".into(), project.clone().into());
@@ -371,12 +419,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         )
         .with_help("Compose has no secret store: a provisioner for the compose target outputs values, not `secret_ref(…)`; `${resources.ENV.KEY}` of an `environment` resource works in `variables` only")]));
     }
-    Ok(Output {
-        compose,
-        environment: used_variables.into_iter().collect(),
-        warnings: warnings.sorted(),
-        resources: resource_reports(&graph, &workloads, Some(&provisioned)),
-    })
+    Ok(compose)
 }
 
 /// Doubles every `$`, so Compose's interpolation leaves the text as written.
