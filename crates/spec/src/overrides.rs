@@ -214,10 +214,10 @@ fn set(document: &mut Node, path: &[String], value: Option<Node>) -> Result<Stri
                         return Err(format!("`{}` does not exist", path[..=depth].join(".")));
                     }
                     None => {
-                        let empty = if next.parse::<i64>().is_ok() {
-                            Value::Seq(Vec::new())
-                        } else {
-                            Value::Map(Vec::new())
+                        // What comes next decides what to create: an index needs a list.
+                        let empty = match next.parse::<i64>() {
+                            Ok(_) => Value::Seq(Vec::new()),
+                            Err(_) => Value::Map(Vec::new()),
                         };
                         entries.push(Entry {
                             key: key.clone(),
@@ -241,17 +241,7 @@ fn set(document: &mut Node, path: &[String], value: Option<Node>) -> Result<Stri
                 pointer.push_str(&format!("/{i}"));
                 &mut items[i]
             }
-            _ => {
-                return Err(format!(
-                    "`{}` is {}, so it has no `{key}`",
-                    if so_far.is_empty() {
-                        "the document".to_owned()
-                    } else {
-                        format!("`{so_far}`")
-                    },
-                    article(kind)
-                ));
-            }
+            _ => return Err(no_key(&so_far, kind, key)),
         };
     }
     let parent = path[..path.len() - 1].join(".");
@@ -299,6 +289,16 @@ fn set(document: &mut Node, path: &[String], value: Option<Node>) -> Result<Stri
         }
     }
     Ok(pointer)
+}
+
+/// The error for a key looked up in something that is not a mapping or a list.
+fn no_key(so_far: &str, kind: &str, key: &str) -> String {
+    let what = if so_far.is_empty() {
+        "the document".to_owned()
+    } else {
+        format!("`{so_far}`")
+    };
+    format!("{what} is {}, so it has no `{key}`", article(kind))
 }
 
 /// `a string`, `an integer`.

@@ -226,19 +226,7 @@ impl Checker<'_> {
                 };
                 if !self.workload.resources.contains_key(name) {
                     let declared: Vec<String> = self.workload.resources.keys().cloned().collect();
-                    let help = match did_you_mean(name, &declared) {
-                        Some(guess) => format!(
-                            "did you mean `{guess}`? declared resources: {}",
-                            join_quoted(&declared, "and")
-                        ),
-                        None if declared.is_empty() => format!(
-                            "declare it under `resources:`, e.g.\n  resources:\n    {name}:\n      type: <type>"
-                        ),
-                        None => format!(
-                            "declared resources: {}; or declare `{name}` under `resources:`",
-                            join_quoted(&declared, "and")
-                        ),
-                    };
+                    let help = unknown_resource_help(name, &declared);
                     let d = error(
                         "score::placeholder::unknown-resource",
                         format!("`{written}` refers to resource `{name}`, which is not declared"),
@@ -398,6 +386,23 @@ impl Checker<'_> {
             }
             self.diagnostics.push(d);
         }
+    }
+}
+
+/// How to fix a placeholder naming resource `name`, which is not among `declared`.
+fn unknown_resource_help(name: &str, declared: &[String]) -> String {
+    match did_you_mean(name, declared) {
+        Some(guess) => format!(
+            "did you mean `{guess}`? declared resources: {}",
+            join_quoted(declared, "and")
+        ),
+        None if declared.is_empty() => format!(
+            "declare it under `resources:`, e.g.\n  resources:\n    {name}:\n      type: <type>"
+        ),
+        None => format!(
+            "declared resources: {}; or declare `{name}` under `resources:`",
+            join_quoted(declared, "and")
+        ),
     }
 }
 

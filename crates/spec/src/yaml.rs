@@ -186,23 +186,7 @@ impl<'a> Builder<'a> {
                     };
                     self.complete(node, anchor)?;
                 }
-                Event::Alias(id) => {
-                    self.aliases += 1;
-                    if self.aliases > self.limits.max_aliases {
-                        return Err(limit(
-                            span,
-                            format!("more than {} aliases", self.limits.max_aliases),
-                        ));
-                    }
-                    let Some((node, size)) = self.anchors.get(id).and_then(Option::as_ref) else {
-                        return Err(syntax(span, "an alias refers to an unknown anchor".into()));
-                    };
-                    let (mut node, size) = (node.clone(), *size);
-                    self.count(size, span)?;
-                    // The copy is used here: point at the alias, not at the anchor.
-                    node.span = span;
-                    self.complete(node, 0)?;
-                }
+                Event::Alias(id) => self.alias(id, span)?,
                 _ => {}
             }
         }
@@ -218,6 +202,25 @@ impl<'a> Builder<'a> {
                 },
             )
         }))
+    }
+
+    /// `*name`: a copy of the anchored node, counted against the budgets like the original.
+    fn alias(&mut self, id: usize, span: Span) -> Result<(), Box<Diagnostic>> {
+        self.aliases += 1;
+        if self.aliases > self.limits.max_aliases {
+            return Err(limit(
+                span,
+                format!("more than {} aliases", self.limits.max_aliases),
+            ));
+        }
+        let Some((node, size)) = self.anchors.get(id).and_then(Option::as_ref) else {
+            return Err(syntax(span, "an alias refers to an unknown anchor".into()));
+        };
+        let (mut node, size) = (node.clone(), *size);
+        self.count(size, span)?;
+        // The copy is used here: point at the alias, not at the anchor.
+        node.span = span;
+        self.complete(node, 0)
     }
 
     fn open(&mut self, span: Span) -> Result<(), Box<Diagnostic>> {
