@@ -65,8 +65,14 @@ pub(crate) fn check_route_function(state: &State, params: Value) -> Result<Value
     let params = json(Some(params));
     let workload = json(state.lookup("source_workload"));
     let workload = workload.as_str().unwrap_or_default();
-    let services = json(state.lookup("workload_services"));
-    check_route(&params, workload, &services[workload])
+    // Only the declaring workload's entry: converting all of `workload_services` for every
+    // route would cost O(workloads) per route.
+    let service = json(
+        state
+            .lookup("workload_services")
+            .and_then(|services| services.get_attr(workload).ok()),
+    );
+    check_route(&params, workload, &service)
         .map(|route| Value::from_serialize(&route))
         .map_err(|r| failure(r.code, r.at, Some(&r.help), &r.message))
 }
