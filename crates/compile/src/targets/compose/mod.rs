@@ -171,12 +171,12 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
 
     let (mut sections, services_of_resource) = provisioned_sections(&provisioned);
     let mut diagnostics = Diagnostics::new();
-    let provisioned_services = sections.get("services").cloned().unwrap_or_default();
+    let no_services = Map::new();
     diagnostics.extend(publish::check(
         &options.publish,
         &workloads,
         &publish::Provisioned {
-            services: &provisioned_services,
+            services: sections.get("services").unwrap_or(&no_services),
             of_resource: &services_of_resource,
             graph: &graph,
         },
@@ -191,7 +191,10 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
     let mut warnings = Diagnostics::new();
     let mut used_variables = BTreeSet::new();
     for (i, w) in workloads.iter().enumerate() {
-        let waits = waits(w, i, &graph, &services_of_resource, &provisioned_services);
+        // Before this workload's services are added: `services` holds what provisioners
+        // made (and earlier workloads', which no resource names).
+        let services = sections.get("services").unwrap_or(&no_services);
+        let waits = waits(w, i, &graph, &services_of_resource, services);
         let convert = workload::Convert {
             workload: w,
             index: i,
@@ -221,7 +224,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
                 .get("services")
                 .is_some_and(|s| s.contains_key(&name))
             {
-                let other = if provisioned_services.contains_key(&name) {
+                let other = if services_of_resource.iter().flatten().any(|s| *s == name) {
                     "a provisioner"
                 } else {
                     "another workload"
