@@ -49,6 +49,10 @@ pub(crate) struct Startup<'w> {
     /// Per container: the containers it waits for (those that are `before` it), with the state
     /// they must reach, in declaration order of the waited-for container.
     waits: Vec<Vec<(usize, Readiness)>>,
+    /// The network owner (see [`Startup::network_owner`]), decided once.
+    owner: usize,
+    /// Per container: the owner waits for it, directly or not.
+    before_owner: Vec<bool>,
 }
 
 impl<'w> Startup<'w> {
@@ -81,11 +85,31 @@ impl<'w> Startup<'w> {
         for list in &mut waits {
             list.sort_by_key(|(i, _)| *i);
         }
-        Startup {
+        let mut startup = Startup {
+            before_owner: vec![false; names.len()],
             names,
             roles,
             waits,
+            owner: 0,
+        };
+        startup.owner = startup.choose_owner();
+        startup.before_owner = startup.reached_from(startup.owner);
+        startup
+    }
+
+    /// Per container: `from` waits for it, directly or through others.
+    fn reached_from(&self, from: usize) -> Vec<bool> {
+        let mut seen = vec![false; self.names.len()];
+        let mut stack = vec![from];
+        while let Some(i) = stack.pop() {
+            for &(j, _) in &self.waits[i] {
+                if !seen[j] {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            }
         }
+        seen
     }
 
     fn index(&self, name: &str) -> Option<usize> {
@@ -124,21 +148,16 @@ impl<'w> Startup<'w> {
             .collect()
     }
 
-    /// Everything `name` waits for, directly or through others.
+    /// Everything `name` waits for, directly or through others, in declaration order.
+    #[cfg(test)]
     pub fn waits_for_transitively(&self, name: &str) -> Vec<&'w str> {
-        let mut seen = vec![false; self.names.len()];
-        let mut stack: Vec<usize> = self.index(name).into_iter().collect();
-        while let Some(i) = stack.pop() {
-            for &(j, _) in &self.waits[i] {
-                if !seen[j] {
-                    seen[j] = true;
-                    stack.push(j);
-                }
-            }
-        }
+        let Some(i) = self.index(name) else {
+            return Vec::new();
+        };
+        let seen = self.reached_from(i);
         (0..self.names.len())
-            .filter(|&i| seen[i])
-            .map(|i| self.names[i])
+            .filter(|&j| seen[j])
+            .map(|j| self.names[j])
             .collect()
     }
 
@@ -149,31 +168,29 @@ impl<'w> Startup<'w> {
     /// network makes a container start after it, so it must not wait for any joiner: see
     /// [`Startup::joins_network`].
     pub fn network_owner(&self) -> &'w str {
+        self.names.get(self.owner).copied().unwrap_or_default()
+    }
+
+    fn choose_owner(&self) -> usize {
         let long_running = |i: usize| self.roles[i].is_long_running();
-        let candidates = (0..self.names.len()).filter(|&i| long_running(i));
-        let waits_for_nothing = candidates.clone().find(|&i| self.waits[i].is_empty());
-        let waits_for_no_long_running = || {
-            candidates.clone().find(|&i| {
-                self.waits_for_transitively(self.names[i])
-                    .iter()
-                    .filter_map(|n| self.index(n))
-                    .all(|j| !long_running(j))
-            })
+        let candidates = || (0..self.names.len()).filter(|&i| long_running(i));
+        let waits_for_no_long_running = |i: usize| {
+            let reached = self.reached_from(i);
+            (0..self.names.len()).all(|j| !reached[j] || !long_running(j))
         };
-        waits_for_nothing
-            .or_else(waits_for_no_long_running)
-            .or_else(|| (0..self.names.len()).find(|&i| long_running(i)))
-            .map_or(self.names.first().copied().unwrap_or_default(), |i| {
-                self.names[i]
-            })
+        candidates()
+            .find(|&i| self.waits[i].is_empty())
+            .or_else(|| candidates().find(|&i| waits_for_no_long_running(i)))
+            .or_else(|| candidates().next())
+            .unwrap_or(0)
     }
 
     /// True when `name` can join the network owner's network: it is not the owner, and the
     /// owner does not wait for it (directly or not), so joining (which makes it start after
     /// the owner) creates no cycle.
     pub fn joins_network(&self, name: &str) -> bool {
-        let owner = self.network_owner();
-        name != owner && !self.waits_for_transitively(owner).contains(&name)
+        self.index(name)
+            .is_some_and(|i| i != self.owner && !self.before_owner[i])
     }
 }
 

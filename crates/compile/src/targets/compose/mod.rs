@@ -295,7 +295,7 @@ fn check_service_names(workloads: &[&Workload]) -> Result<(), Diagnostics> {
     let mut owners: BTreeMap<String, (usize, &str)> = BTreeMap::new();
     for (i, w) in workloads.iter().enumerate() {
         for (container, c) in &w.containers {
-            let name = format!("{}-{container}", w.name());
+            let name = workload::service_name(w, container);
             if let Some((j, other)) = owners.insert(name.clone(), (i, container)) {
                 let o = workloads[j];
                 diagnostics.push(

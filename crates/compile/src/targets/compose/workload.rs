@@ -269,27 +269,26 @@ impl Convert<'_> {
                 )
             };
             let mut m = Map::new();
-            if let Some(cpu) = &q.cpu {
-                let (value, raised) = cpus(cpu);
+            let quantities: [QuantityRow; 2] = [
+                ("cpu", "cpus", &q.cpu, cpus, "0.01 CPU", true),
+                ("memory", "memory", &q.memory, memory_bytes, "6 MiB", false),
+            ];
+            for (key, compose_key, quantity, convert, minimum, quoted) in quantities {
+                let Some(quantity) = quantity else { continue };
+                let (value, raised) = convert(quantity);
                 if raised {
+                    let shown = if quoted {
+                        format!("\"{value}\"")
+                    } else {
+                        value.clone()
+                    };
                     out.diagnostics.push(self.raised(
-                        at("cpu"),
-                        cpu,
-                        &format!("{score_field}.cpu `{}` is below the 0.01 CPU Docker accepts: Compose gets `cpus: \"{value}\"`", cpu.value),
+                        at(key),
+                        quantity,
+                        &format!("{score_field}.{key} `{}` is below the {minimum} Docker accepts: Compose gets `{compose_key}: {shown}`", quantity.value),
                     ));
                 }
-                m.insert("cpus".into(), value.into());
-            }
-            if let Some(memory) = &q.memory {
-                let (value, raised) = memory_bytes(memory);
-                if raised {
-                    out.diagnostics.push(self.raised(
-                        at("memory"),
-                        memory,
-                        &format!("{score_field}.memory `{}` is below the 6 MiB Docker accepts: Compose gets `memory: {value}`", memory.value),
-                    ));
-                }
-                m.insert("memory".into(), value.into());
+                m.insert(compose_key.into(), value.into());
             }
             if !m.is_empty() {
                 r.insert(field.into(), Value::Object(m));
@@ -654,6 +653,17 @@ pub(super) fn expand_like_kubelet(text: &str, environment: &Map<String, Value>) 
     out.push_str(rest);
     out
 }
+
+/// One quantity of `deploy.resources`: Score key, Compose key, value, conversion (and whether
+/// it was raised), Docker's minimum, and whether YAML shows the value quoted.
+type QuantityRow<'q> = (
+    &'static str,
+    &'static str,
+    &'q Option<Spanned<String>>,
+    fn(&str) -> (String, bool),
+    &'static str,
+    bool,
+);
 
 /// The least Docker accepts: `cpus` (NanoCPUs) and memory limits and reservations.
 const MIN_CPUS: f64 = 0.01;
