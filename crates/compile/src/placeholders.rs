@@ -27,9 +27,20 @@ pub struct Scope<'a> {
     pub workload: &'a Workload,
     /// The outputs of a resource by its name in this workload (`None`: not provisioned).
     pub outputs: &'a dyn Fn(&str) -> Option<&'a Value>,
-    /// Whether a resource name stands for an `environment` resource, whose keys are variables
-    /// of the environment the output runs in (Compose interpolation), not outputs.
-    pub environment: Option<&'a dyn Fn(&str) -> bool>,
+    /// Where the keys of a resource come from when it is an `environment` resource (`None`:
+    /// it is not one): keys are then not outputs but variables of the environment the output
+    /// runs in (Compose interpolation), or keys of a Secret (Kubernetes).
+    pub environment: Option<&'a dyn Fn(&str) -> Option<EnvironmentSource>>,
+}
+
+/// What `${resources.ENV.KEY}` of an `environment` resource stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvironmentSource {
+    /// Variable KEY of the environment the output runs in: an environment marker
+    /// ([`split_environment`]), which Compose writes `${KEY}`.
+    Variables,
+    /// Key KEY of the Secret of this name: a secret marker ([`crate::secrets`]).
+    Secret(String),
 }
 
 /// Marks `${resources.ENV.KEY}` of an `environment` resource inside a substituted string.
@@ -117,16 +128,8 @@ impl Scope<'_> {
             }
             "resources" => {
                 let name = p.keys.get(1).map_or("", String::as_str);
-                if let Some(is_environment) = self.environment
-                    && is_environment(name)
-                {
-                    return match &p.keys[2..] {
-                        [key] => Ok(environment_marker(key)),
-                        _ => Err(Unresolved {
-                            message: format!("`${{{written}}}`: an environment resource needs exactly one key, the variable name"),
-                            help: Some(format!("write `${{resources.{name}.VARIABLE}}`")),
-                        }),
-                    };
+                if let Some(source) = self.environment.and_then(|f| f(name)) {
+                    return environment_value(&source, &p.keys[2..], name, written);
                 }
                 let outputs = (self.outputs)(name).ok_or_else(|| Unresolved {
                     message: format!("`${{{written}}}`: no resource `{name}` in this workload"),
@@ -191,6 +194,46 @@ fn output_keys(value: &Value) -> String {
             .join(", "),
         Value::Object(_) => "(none)".to_owned(),
         _ => "(it is not a mapping)".to_owned(),
+    }
+}
+
+/// `${resources.NAME.KEY}` of an environment resource: a marker for KEY.
+fn environment_value(
+    source: &EnvironmentSource,
+    keys: &[String],
+    name: &str,
+    written: &str,
+) -> Result<String, Unresolved> {
+    let [key] = keys else {
+        return Err(Unresolved {
+            message: format!(
+                "`${{{written}}}`: an environment resource needs exactly one key, the variable name"
+            ),
+            help: Some(format!("write `${{resources.{name}.VARIABLE}}`")),
+        });
+    };
+    match source {
+        EnvironmentSource::Variables => Ok(environment_marker(key)),
+        EnvironmentSource::Secret(secret) => {
+            let valid = !key.is_empty()
+                && key.len() <= 253
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !valid {
+                return Err(Unresolved {
+                    message: format!(
+                        "`${{{written}}}`: `{key}` cannot be a key of the Secret `{secret}` that holds the environment"
+                    ),
+                    help: Some("a Secret key has letters, digits, `-`, `_` and `.` only".into()),
+                });
+            }
+            Ok(crate::secrets::SecretRef {
+                name: secret.clone(),
+                key: key.clone(),
+            }
+            .marker())
+        }
     }
 }
 

@@ -420,7 +420,7 @@ fn assemble(options: &Options, sections: Sections) -> Result<Value, Diagnostics>
             "score::secret::misplaced",
             format!("a secret reference or environment variable would be written at `{path}` of the Compose file, where it cannot be resolved"),
         )
-        .with_help("Compose has no secret store: a provisioner for the compose target outputs values, not `secret_ref(…)`; `${resources.ENV.KEY}` of an `environment` resource works in `variables` only")]));
+        .with_help("Compose has no secret store: a provisioner for the compose target outputs values, not `secret_ref(…)`; `${resources.ENV.KEY}` of an `environment` resource works in `variables` and file contents only")]));
     }
     Ok(compose)
 }

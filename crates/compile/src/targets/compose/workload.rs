@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::{PORT_PROXY, PORT_PROXY_IMAGE, Publish, escape_interpolation};
 use crate::files::SourceFiles;
-use crate::placeholders::{EnvPiece, Scope, Unresolved, split_environment};
+use crate::placeholders::{EnvPiece, EnvironmentSource, Scope, Unresolved, split_environment};
 use crate::provisioners::Provisioned;
 use crate::resources::ResourceGraph;
 use crate::secrets;
@@ -379,6 +379,7 @@ impl Convert<'_> {
             self.graph
                 .index(self.index, n)
                 .is_some_and(|i| self.environment[i])
+                .then_some(EnvironmentSource::Variables)
         };
         Scope {
             workload: self.workload,
@@ -424,17 +425,7 @@ impl Convert<'_> {
                 );
                 continue;
             }
-            let mut written = String::new();
-            for piece in split_environment(&value) {
-                match piece {
-                    EnvPiece::Text(t) => written.push_str(&escape_interpolation(&t)),
-                    EnvPiece::Variable(v) => {
-                        written.push_str(&format!("${{{v}}}"));
-                        out.variables.insert(v);
-                    }
-                }
-            }
-            env.insert(key.clone(), written.into());
+            env.insert(key.clone(), compose_text(&value, &mut out.variables).into());
         }
         env
     }
@@ -458,64 +449,79 @@ impl Convert<'_> {
     fn files(&self, container: &str, c: &Container, configs: &mut Vec<Value>, out: &mut Converted) {
         let w = self.workload;
         for (target, file) in &c.files {
-            let pointer = pointer::file(container, target);
-            let fail = |code: &'static str, message: String, help: &str| {
-                Diagnostic::error(code, message)
-                    .at(pointer.clone(), file.target_span)
-                    .with_help(help.to_owned())
-                    .with_source(&w.source)
-            };
-            let bytes = match file_bytes(w, container, target, file, self.files) {
-                Ok(bytes) => bytes,
-                Err(d) => {
-                    out.diagnostics.push(*d);
-                    continue;
-                }
-            };
-            let Ok(text) = String::from_utf8(bytes) else {
-                out.diagnostics.push(fail(
-                    "score::compose::binary-file",
-                    format!("the content of `{target}` is not UTF-8 text, which a Compose config cannot hold inline"),
-                    "Compose configs hold text; mount binary files from a volume resource instead",
-                ));
+            let Some(content) = self.file_content(container, target, file, out) else {
                 continue;
             };
-            let text = if file.expands() {
-                match self.substitute(&text) {
-                    Ok(t) => t,
-                    Err(u) => {
-                        out.diagnostics.push(unresolved(
-                            self.workload,
-                            pointer.clone(),
-                            file.target_span,
-                            &format!("file `{target}`"),
-                            u,
-                        ));
-                        continue;
-                    }
-                }
-            } else {
-                text
-            };
-            if secrets::contains_secret(&text) || crate::placeholders::contains_environment(&text) {
-                out.diagnostics.push(fail(
-                    "score::compose::file-reference",
-                    format!("the content of `{target}` uses a secret or environment reference, which a Compose config cannot resolve"),
-                    "use the value in `variables` instead",
-                ));
-                continue;
-            }
             let name = format!("{}-{container}-{}", w.name(), &sha256_hex(target)[..10]);
-            out.configs.push((
-                name.clone(),
-                json!({ "content": escape_interpolation(&text) }),
-            ));
+            out.configs
+                .push((name.clone(), json!({ "content": content })));
             let mut mount = json!({ "source": name, "target": target });
             if let Some(mode) = file.mode_bits() {
                 mount["mode"] = mode.into();
             }
             configs.push(mount);
         }
+    }
+
+    /// A file's content as Compose reads it back: placeholders substituted (unless
+    /// `noExpand`), every `$` doubled so that Compose's interpolation leaves the text alone,
+    /// and `${resources.ENV.KEY}` of an environment resource written `${KEY}` for Compose to
+    /// fill in. `None` after a diagnostic.
+    fn file_content(
+        &self,
+        container: &str,
+        target: &str,
+        file: &score_spec::model::File,
+        out: &mut Converted,
+    ) -> Option<String> {
+        let w = self.workload;
+        let pointer = pointer::file(container, target);
+        let fail = |code: &'static str, message: String, help: &str| {
+            Diagnostic::error(code, message)
+                .at(pointer.clone(), file.target_span)
+                .with_help(help.to_owned())
+                .with_source(&w.source)
+        };
+        let bytes = match file_bytes(w, container, target, file, self.files) {
+            Ok(bytes) => bytes,
+            Err(d) => {
+                out.diagnostics.push(*d);
+                return None;
+            }
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            out.diagnostics.push(fail(
+                "score::compose::binary-file",
+                format!("the content of `{target}` is not UTF-8 text, which a Compose config cannot hold inline"),
+                "Compose configs hold text; mount binary files from a volume resource instead",
+            ));
+            return None;
+        };
+        if !file.expands() {
+            return Some(escape_interpolation(&text));
+        }
+        let text = match self.substitute(&text) {
+            Ok(t) => t,
+            Err(u) => {
+                out.diagnostics.push(unresolved(
+                    w,
+                    pointer.clone(),
+                    file.target_span,
+                    &format!("file `{target}`"),
+                    u,
+                ));
+                return None;
+            }
+        };
+        if secrets::contains_secret(&text) {
+            out.diagnostics.push(fail(
+                "score::compose::file-reference",
+                format!("the content of `{target}` uses a secret reference, which a Compose config cannot resolve"),
+                "a provisioner for the compose target outputs the value itself",
+            ));
+            return None;
+        }
+        Some(compose_text(&text, &mut out.variables))
     }
 
     fn volumes(
@@ -603,6 +609,22 @@ impl Convert<'_> {
             mounts.push(Value::Object(mount));
         }
     }
+}
+
+/// Substituted text as Compose must write it: `$` doubled in the text, each environment
+/// marker written `${KEY}` for Compose to fill in (and KEY added to `variables`).
+fn compose_text(text: &str, variables: &mut BTreeSet<String>) -> String {
+    let mut written = String::with_capacity(text.len());
+    for piece in split_environment(text) {
+        match piece {
+            EnvPiece::Text(t) => written.push_str(&escape_interpolation(&t)),
+            EnvPiece::Variable(v) => {
+                written.push_str(&format!("${{{v}}}"));
+                variables.insert(v);
+            }
+        }
+    }
+    written
 }
 
 /// The Compose service of a container: `<workload>-<container>`.

@@ -7,6 +7,7 @@
 //! manifests. The output lists resource manifests in provisioning order, then each
 //! workload's objects, workloads sorted by name.
 
+mod environment;
 mod names;
 mod workload;
 
@@ -129,6 +130,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
     )?;
 
     diagnostics.extend(rendered_for_compose(&provisioned, &graph, &workloads));
+    let environment = environment::secrets(&workloads, &graph, &provisioned, &mut diagnostics);
     if diagnostics.has_errors() {
         return Err(diagnostics.sorted());
     }
@@ -146,6 +148,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
             index: i,
             graph: &graph,
             provisioned: &provisioned,
+            environment: &environment,
             image: options.image.as_deref(),
             files: options.files,
             service_name: service_names[i].clone(),

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::names::{self, Kind};
 use crate::files::SourceFiles;
-use crate::placeholders::{Scope, Unresolved};
+use crate::placeholders::{EnvironmentSource, Scope, Unresolved};
 use crate::provisioners::Provisioned;
 use crate::provisioners::templates::dns_label;
 use crate::resources::ResourceGraph;
@@ -28,6 +28,8 @@ pub(super) struct Convert<'a> {
     pub index: usize,
     pub graph: &'a ResourceGraph,
     pub provisioned: &'a Provisioned,
+    /// Per graph node: the Secret holding the keys of an `environment` resource.
+    pub environment: &'a [Option<String>],
     pub image: Option<&'a str>,
     pub files: &'a dyn SourceFiles,
     pub service_name: String,
@@ -395,10 +397,16 @@ impl Convert<'_> {
 
     fn substitute(&self, text: &str) -> Result<String, Unresolved> {
         let lookup = |n: &str| self.scope_outputs(n);
+        let secret_of = |n: &str| {
+            self.graph
+                .index(self.index, n)
+                .and_then(|i| self.environment[i].clone())
+                .map(EnvironmentSource::Secret)
+        };
         Scope {
             workload: self.workload,
             outputs: &lookup,
-            environment: None,
+            environment: Some(&secret_of),
         }
         .substitute(text)
     }
