@@ -39,6 +39,12 @@ const RESOURCES: &str = "
     type: s3
   topic:
     type: kafka-topic
+  sql:
+    type: mssql
+  search:
+    type: elasticsearch
+  env:
+    type: environment
 ";
 
 fn workloads() -> Vec<score_spec::Workload> {

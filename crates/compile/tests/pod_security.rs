@@ -249,11 +249,11 @@ fn every_pod_of_the_built_in_provisioners_is_restricted() {
         checked.push(who);
     }
     // Each data store's StatefulSet, the shared MinIO and Kafka once each, and one Job per
-    // bucket and per topic: nothing escaped the check by not being found.
+    // bucket, per topic and per mssql database: nothing escaped the check by not being found.
     let count = |kind: &str| checked.iter().filter(|c| c.contains(kind)).count();
-    assert_eq!(count("StatefulSet"), 8, "{checked:#?}");
-    assert_eq!(count("Job"), 4, "{checked:#?}");
-    assert_eq!(checked.len(), 12, "{checked:#?}");
+    assert_eq!(count("StatefulSet"), 10, "{checked:#?}");
+    assert_eq!(count("Job"), 5, "{checked:#?}");
+    assert_eq!(checked.len(), 15, "{checked:#?}");
 }
 
 #[test]
@@ -271,6 +271,16 @@ fn built_in_pods_run_as_the_images_own_users() {
             1000,
         ),
         ("apache/kafka:3.9.0", 1000, 1000),
+        (
+            "mcr.microsoft.com/mssql/server:2022-CU19-ubuntu-22.04",
+            10001,
+            10001,
+        ),
+        (
+            "docker.elastic.co/elasticsearch/elasticsearch:8.19.10",
+            1000,
+            1000,
+        ),
     ];
     let out = everything();
     let mut seen = std::collections::BTreeSet::new();
