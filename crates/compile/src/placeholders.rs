@@ -30,8 +30,12 @@ pub struct Scope<'a> {
     /// Where the keys of a resource come from when it is an `environment` resource (`None`:
     /// it is not one): keys are then not outputs but variables of the environment the output
     /// runs in (Compose interpolation), or keys of a Secret (Kubernetes).
-    pub environment: Option<&'a dyn Fn(&str) -> Option<EnvironmentSource>>,
+    pub environment: Option<&'a EnvironmentLookup<'a>>,
 }
+
+/// Says whether a resource name stands for an `environment` resource, and where its keys
+/// come from.
+pub type EnvironmentLookup<'a> = dyn Fn(&str) -> Option<EnvironmentSource> + 'a;
 
 /// What `${resources.ENV.KEY}` of an `environment` resource stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
