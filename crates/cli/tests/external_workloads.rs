@@ -80,10 +80,7 @@ fn deny_external_workloads_makes_them_errors_and_writes_nothing() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stdout.is_empty(), "{stdout}");
     assert_eq!(stderr.matches("× resource").count(), 2, "{stderr}");
-    assert!(
-        stderr.contains("external workloads are denied"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("external workloads are denied"), "{stderr}");
     assert!(stderr.contains("compile failed: 2 errors"), "{stderr}");
 
     // A flag for the targets that provision.
@@ -95,5 +92,8 @@ fn deny_external_workloads_makes_them_errors_and_writes_nothing() {
         CHECKOUT,
     ]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("--deny-external-workloads is for"), "{stderr}");
+    assert!(
+        stderr.contains("--deny-external-workloads is for"),
+        "{stderr}"
+    );
 }
