@@ -8,7 +8,7 @@
 //!   type: redis                          # matches resources of this type…
 //!   class: cache                         # …and, when set, only this class
 //!   description: An in-cluster Redis
-//!   supported_params: [version]          # any other param is an error
+//!   supported_params: [version]          # any other param is an error (built-ins: a warning)
 //!   expected_outputs: [host, port]       # the outputs template must produce these
 //!   state: |                             # minijinja templates, each rendering YAML
 //!     password: {{ random(24) }}
