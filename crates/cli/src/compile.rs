@@ -58,6 +58,10 @@ pub struct Args {
     /// The image for containers whose `image` is `"."`.
     #[arg(short, long, value_name = "IMAGE")]
     image: Option<String>,
+    /// Make a `service`/`service-port` resource naming a workload that is not compiled in
+    /// this run an error, instead of assuming it is deployed elsewhere (with a warning).
+    #[arg(long)]
+    deny_external_workloads: bool,
     /// The secret that generated passwords are derived from. Without it, a fixed
     /// public default is used: fine for development clusters only.
     #[arg(long, env = "SCORE_SEED", value_name = "SEED", hide_env_values = true)]
@@ -262,6 +266,7 @@ pub fn run(request: Args) -> ExitCode {
             provisioners,
             files: &read_source,
             commands: &runner,
+            external_workloads: external_workloads(request.deny_external_workloads),
         }),
         Target::Compose => score_compile::Target::Compose(compose::Options {
             project: request.project,
@@ -272,6 +277,7 @@ pub fn run(request: Args) -> ExitCode {
             commands: &runner,
             publish,
             route_port: request.route_port.unwrap_or(compose::DEFAULT_ROUTE_PORT),
+            external_workloads: external_workloads(request.deny_external_workloads),
         }),
         Target::Backstage => score_compile::Target::Backstage(catalog),
     };
@@ -301,6 +307,14 @@ pub fn run(request: Args) -> ExitCode {
         request.env_file.as_deref(),
         &env_file,
     )
+}
+
+fn external_workloads(deny: bool) -> compose::ExternalWorkloads {
+    if deny {
+        compose::ExternalWorkloads::Deny
+    } else {
+        compose::ExternalWorkloads::Assume
+    }
 }
 
 /// Writes the env file (when asked for) and the output (to stdout without a path or with `-`).
@@ -364,6 +378,11 @@ fn check_flags(
             "kubernetes or compose",
         ),
         (request.image.is_some(), "--image", "kubernetes or compose"),
+        (
+            request.deny_external_workloads,
+            "--deny-external-workloads",
+            "kubernetes or compose",
+        ),
         (
             request.provisioner_timeout.is_some(),
             "--provisioner-timeout",

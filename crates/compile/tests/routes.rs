@@ -83,11 +83,13 @@ fn both_targets_refuse_the_same_params_with_the_same_diagnostic() {
             "/resources/route/params/host",
             17,
         ),
+        // Without an `id`, `score validate` reports this already (score-spec's semantics);
+        // a shared route's port is checked when compiling.
         (
-            "    params: {host: a.localhost, port: grpc}\n",
+            "    id: hello.route\n    params: {host: a.localhost, port: grpc}\n",
             "score::route::port",
             "/resources/route/params/port",
-            17,
+            18,
         ),
         (
             "    params: {host: a.localhost, port: web, path: api}\n",

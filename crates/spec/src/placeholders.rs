@@ -52,6 +52,30 @@ impl Placeholder {
     }
 }
 
+/// What a placeholder root of Humanitec's older workload format meant, and what to write in
+/// Score instead; `None` for any other root. Files converted from Humanitec deployment sets
+/// (and early Score drafts) still carry them; no Score implementation resolves them.
+pub fn legacy_root_help(root: &str) -> Option<&'static str> {
+    Some(match root {
+        "externals" => {
+            "`${externals.ID.OUTPUT}` is Humanitec's placeholder for an output of a resource private to the workload; in Score, declare it under `resources:` and write `${resources.NAME.OUTPUT}`"
+        }
+        "shared" => {
+            "`${shared.ID.OUTPUT}` is Humanitec's placeholder for an output of a resource shared between the workloads of an application; in Score, declare it under `resources:` with an `id` (the same in every workload sharing it) and write `${resources.NAME.OUTPUT}`"
+        }
+        "pod" => {
+            "`${pod.…}` is Humanitec's placeholder for fields of the running pod (the Kubernetes downward API); Score has no equivalent, since the values exist only once the pod runs: read them in the container (e.g. `$HOSTNAME` is the pod name) or set them outside Score"
+        }
+        "modules" => {
+            "`${modules.WORKLOAD.service.name}` is Humanitec's placeholder for another workload's host name; in Score, declare a resource `type: service` with `params: {workload: WORKLOAD}` and write `${resources.NAME.name}`"
+        }
+        "values" => {
+            "`${values.KEY}` is Humanitec's placeholder for an application value or secret; in Score, declare a resource that provides it (e.g. `type: environment`) and write `${resources.NAME.KEY}`"
+        }
+        _ => return None,
+    })
+}
+
 /// A malformed `${...}` reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {

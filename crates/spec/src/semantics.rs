@@ -16,6 +16,7 @@ pub(crate) fn check(workload: &Workload) -> Vec<Diagnostic> {
     };
     checker.placeholders_in_containers();
     checker.placeholders_in_images();
+    checker.route_ports();
     let references = checker.placeholders_in_params();
     checker.params_cycles(&references);
     checker.before();
@@ -25,6 +26,22 @@ pub(crate) fn check(workload: &Workload) -> Vec<Diagnostic> {
 struct Checker<'a> {
     workload: &'a Workload,
     diagnostics: Vec<Diagnostic>,
+}
+
+/// Where a placeholder is written, for its diagnostics.
+struct Site<'a> {
+    at: &'a str,
+    span: Span,
+    /// The placeholder as written (shortened when long).
+    written: String,
+}
+
+impl Site<'_> {
+    fn error(&self, code: &'static str, message: String) -> Diagnostic {
+        Diagnostic::error(code, message)
+            .at(self.at, self.span)
+            .with_label("here")
+    }
 }
 
 /// Where a string with placeholders sits, which decides what it may refer to.
@@ -96,6 +113,62 @@ impl Checker<'_> {
             )
             .with_label("kept as written")
             .with_help("placeholders are not substituted in `image`; write the whole reference (`image: ghcr.io/acme/web:1.4`), or write `image: \".\"` (`.` means \"given when compiling\") and pass it with `score compile --image ghcr.io/acme/web:1.4 ...`");
+            self.diagnostics.push(d);
+        }
+    }
+
+    /// A route sends requests to a service port of the workload declaring it: a literal
+    /// `params.port` must name one (by name or port number), as both targets' route
+    /// provisioners require. Shared routes (with an `id`) are left to the compiler: their
+    /// params belong to whichever declaring workload comes first.
+    fn route_ports(&mut self) {
+        let workload = self.workload;
+        for (name, resource) in &workload.resources {
+            if resource.r#type.value != "route" || resource.id.is_some() {
+                continue;
+            }
+            let Some(port) = resource.params.as_ref().and_then(|p| p.get("port")) else {
+                continue;
+            };
+            let key = match &port.value {
+                Value::Int(i) => i.to_string(),
+                Value::String(s) if !s.contains('$') => s.clone(),
+                // A placeholder (resolved when compiling), or not a port at all.
+                _ => continue,
+            };
+            let ports = workload.service.iter().flat_map(|s| &s.ports);
+            if ports
+                .clone()
+                .any(|(port_name, p)| *port_name == key || p.port.to_string() == key)
+            {
+                continue;
+            }
+            let listed: Vec<String> = ports
+                .map(|(port_name, p)| format!("`{port_name}` ({})", *p.port))
+                .collect();
+            let help = if listed.is_empty() {
+                format!(
+                    "workload `{}` has no `service.ports`: declare the port the route sends requests to, e.g. `service: {{ports: {{web: {{port: 8080}}}}}}`",
+                    workload.name()
+                )
+            } else {
+                format!(
+                    "the service ports of `{}` are {}; write one of their names or port numbers",
+                    workload.name(),
+                    listed.join(", ")
+                )
+            };
+            let at = pointer_join(&pointer_join(&pointer::resource(name), "params"), "port");
+            let d = Diagnostic::error(
+                "score::route::port",
+                format!(
+                    "route port `{key}` is not a service port of workload `{}`",
+                    workload.name()
+                ),
+            )
+            .at(at.as_str(), workload.span_of(&at).unwrap_or(port.span))
+            .with_label("not a service port")
+            .with_help(help);
             self.diagnostics.push(d);
         }
     }
@@ -177,86 +250,111 @@ impl Checker<'_> {
         place: Place,
     ) -> Option<String> {
         let full = text.get(placeholder.range.clone()).unwrap_or_default();
-        let span = self.narrow(span, full);
-        let written = excerpt(full);
-        let keys = &placeholder.keys;
-        let error = |code, message: String| {
-            Diagnostic::error(code, message)
-                .at(at, span)
-                .with_label("here")
+        let site = Site {
+            at,
+            span: self.narrow(span, full),
+            written: excerpt(full).into_owned(),
         };
+        let keys = &placeholder.keys;
         match placeholder.root() {
             "metadata" => {
-                if keys.len() == 1 {
-                    let d = error(
-                        "score::placeholder::missing-key",
-                        format!("`{written}` needs a key after `metadata`"),
-                    )
-                    .with_help("write e.g. `${metadata.name}`");
-                    self.diagnostics.push(d);
-                } else if self.workload.metadata.lookup(&keys[1..]).is_none() {
-                    let (known, missing) = deepest_known(&self.workload.metadata.node, &keys[1..]);
-                    let d = error(
-                        "score::placeholder::unknown-metadata",
-                        format!(
-                            "`{written}` refers to `metadata.{}`, which does not exist",
-                            keys[1..].join(".")
-                        ),
-                    )
-                    .with_help(match did_you_mean(missing, &known) {
-                        Some(guess) => format!("did you mean `{guess}`?"),
-                        None if known.is_empty() => {
-                            "there are no keys at that level of `metadata`".to_owned()
-                        }
-                        None => format!("keys at that level: {}", join_quoted(&known, "and")),
-                    });
-                    self.diagnostics.push(d);
-                }
+                self.metadata_placeholder(keys, &site);
                 None
             }
-            "resources" => {
-                let Some(name) = keys.get(1) else {
-                    let d = error(
-                        "score::placeholder::missing-key",
-                        format!("`{written}` needs a resource name after `resources`"),
-                    )
-                    .with_help("write e.g. `${resources.db.host}`");
-                    self.diagnostics.push(d);
-                    return None;
-                };
-                if !self.workload.resources.contains_key(name) {
-                    let declared: Vec<String> = self.workload.resources.keys().cloned().collect();
-                    let help = unknown_resource_help(name, &declared);
-                    let d = error(
-                        "score::placeholder::unknown-resource",
-                        format!("`{written}` refers to resource `{name}`, which is not declared"),
-                    )
-                    .with_help(help);
-                    self.diagnostics.push(d);
-                    return None;
-                }
-                if keys.len() == 2 && place != Place::VolumeSource {
-                    let d = error(
-                        "score::placeholder::missing-key",
-                        format!("`{written}` names resource `{name}` but not which of its outputs to use"),
-                    )
-                    .with_help(format!("write e.g. `${{resources.{name}.host}}`; a bare `${{resources.{name}}}` is only meaningful as a volume `source`"));
-                    self.diagnostics.push(d);
-                }
-                Some(name.clone())
-            }
+            "resources" => self.resource_placeholder(keys, &site, place),
             root => {
-                let d = error(
-                    "score::placeholder::unknown-root",
-                    format!("`{written}` starts with `{root}`, but placeholders start with `metadata` or `resources`"),
-                )
-                .with_help(format!(
-                    "to keep the text as it is, escape it: `${written}`"
-                ));
+                let written = &site.written;
+                let escape = format!("to keep the text as it is, escape it: `${written}`");
+                let d = site
+                    .error(
+                        "score::placeholder::unknown-root",
+                        format!("`{written}` starts with `{root}`, but placeholders start with `metadata` or `resources`"),
+                    )
+                    .with_help(match placeholders::legacy_root_help(root) {
+                        Some(legacy) => format!("{legacy}\n{escape}"),
+                        None => escape,
+                    });
                 self.diagnostics.push(d);
                 None
             }
         }
+    }
+
+    fn metadata_placeholder(&mut self, keys: &[String], site: &Site) {
+        let written = &site.written;
+        if keys.len() == 1 {
+            let d = site
+                .error(
+                    "score::placeholder::missing-key",
+                    format!("`{written}` needs a key after `metadata`"),
+                )
+                .with_help("write e.g. `${metadata.name}`");
+            self.diagnostics.push(d);
+        } else if self.workload.metadata.lookup(&keys[1..]).is_none() {
+            let (known, missing) = deepest_known(&self.workload.metadata.node, &keys[1..]);
+            let d = site
+                .error(
+                    "score::placeholder::unknown-metadata",
+                    format!(
+                        "`{written}` refers to `metadata.{}`, which does not exist",
+                        keys[1..].join(".")
+                    ),
+                )
+                .with_help(match did_you_mean(missing, &known) {
+                    Some(guess) => format!("did you mean `{guess}`?"),
+                    None if known.is_empty() => {
+                        "there are no keys at that level of `metadata`".to_owned()
+                    }
+                    None => format!("keys at that level: {}", join_quoted(&known, "and")),
+                });
+            self.diagnostics.push(d);
+        }
+    }
+
+    /// Checks `${resources.…}`; returns the resource it names when that is declared.
+    fn resource_placeholder(
+        &mut self,
+        keys: &[String],
+        site: &Site,
+        place: Place,
+    ) -> Option<String> {
+        let written = &site.written;
+        let Some(name) = keys.get(1) else {
+            let d = site
+                .error(
+                    "score::placeholder::missing-key",
+                    format!("`{written}` needs a resource name after `resources`"),
+                )
+                .with_help("write e.g. `${resources.db.host}`");
+            self.diagnostics.push(d);
+            return None;
+        };
+        if !self.workload.resources.contains_key(name) {
+            let declared: Vec<String> = self.workload.resources.keys().cloned().collect();
+            let help = unknown_resource_help(name, &declared);
+            let message = if place == Place::VolumeSource {
+                format!(
+                    "the volume source `{written}` names resource `{name}`, which is not declared: there is nothing to mount"
+                )
+            } else {
+                format!("`{written}` refers to resource `{name}`, which is not declared")
+            };
+            let d = site
+                .error("score::placeholder::unknown-resource", message)
+                .with_help(help);
+            self.diagnostics.push(d);
+            return None;
+        }
+        if keys.len() == 2 && place != Place::VolumeSource {
+            let d = site
+                .error(
+                    "score::placeholder::missing-key",
+                    format!("`{written}` names resource `{name}` but not which of its outputs to use"),
+                )
+                .with_help(format!("write e.g. `${{resources.{name}.host}}`; a bare `${{resources.{name}}}` is only meaningful as a volume `source`"));
+            self.diagnostics.push(d);
+        }
+        Some(name.clone())
     }
 
     /// Points at the placeholder inside a one-line scalar when it can be found verbatim.

@@ -8,7 +8,7 @@
 //!   type: redis                          # matches resources of this type…
 //!   class: cache                         # …and, when set, only this class
 //!   description: An in-cluster Redis
-//!   supported_params: [version]          # any other param is an error
+//!   supported_params: [version]          # any other param is an error (built-ins: a warning)
 //!   expected_outputs: [host, port]       # the outputs template must produce these
 //!   state: |                             # minijinja templates, each rendering YAML
 //!     password: {{ random(24) }}
@@ -38,6 +38,7 @@
 //! passed names it.
 
 pub mod commands;
+mod external;
 mod provision;
 mod route;
 pub mod templates;
@@ -53,6 +54,32 @@ pub use commands::{
     TargetKind,
 };
 pub use provision::{Provisioned, TargetContext, provision};
+
+/// What a `service` or `service-port` resource naming a workload that is not compiled along
+/// gets: the usual case when each repository compiles its own workload.
+///
+/// ```
+/// use score_compile::kubernetes::Options;
+/// use score_compile::provisioners::ExternalWorkloads;
+///
+/// // CI compiling every workload together: a workload missing from the run is a mistake.
+/// let options = Options {
+///     external_workloads: ExternalWorkloads::Deny,
+///     ..Options::default()
+/// };
+/// # let _ = options;
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExternalWorkloads {
+    /// The workload is assumed to be deployed elsewhere: the resource gets the host name that
+    /// workload would get on the target, with one warning (`score::service::external`).
+    #[default]
+    Assume,
+    /// The resource is an error (`score::service::external`): every workload it names must
+    /// be compiled in the same run.
+    Deny,
+}
 
 /// The JSON schema of provisioner files.
 pub const PROVISIONERS_SCHEMA: &str = include_str!("../../../../schemas/provisioners.json");
@@ -75,8 +102,9 @@ pub struct Provisioner {
     pub id: Option<String>,
     /// What it provisions, for people reading the file.
     pub description: Option<String>,
-    /// When set, the only params a resource may give it; any other is an error. `None`
-    /// accepts any param.
+    /// When set, the only params a resource may give it; any other is an error for a
+    /// provisioner file's entry, and a warning for a built-in one (the reference tools ignore
+    /// params they do not use). `None` accepts any param.
     pub supported_params: Option<Vec<String>>,
     /// The outputs it promises; provisioning fails if one is missing.
     pub expected_outputs: Vec<String>,
@@ -310,6 +338,18 @@ pub fn kubernetes_defaults() -> &'static [Provisioner] {
         )
         .unwrap_or_else(|d| panic!("the built-in provisioners are invalid:\n{d}"))
     })
+}
+
+/// True for an entry of the built-in files ([`kubernetes_defaults`], [`compose_defaults`]),
+/// as opposed to one of a provisioner file the caller passed.
+pub(crate) fn is_builtin(provisioner: &Provisioner) -> bool {
+    [kubernetes_defaults(), compose_defaults()]
+        .iter()
+        .any(|defaults| {
+            defaults
+                .as_ptr_range()
+                .contains(&std::ptr::from_ref(provisioner))
+        })
 }
 
 /// A block scalar (`|`) starts on the line after its indicator; other scalars on their own.

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::Provisioner;
 use super::commands::{self, Command, CommandError, CommandRunner, CommandSpec, TargetKind};
 use super::templates::{self, dns_label};
+use super::{ExternalWorkloads, Provisioner};
 use crate::placeholders::Scope;
 use crate::resources::{ResourceGraph, ResourceNode};
 use crate::seed::{Seed, guid};
@@ -27,6 +27,8 @@ pub struct TargetContext {
     pub route_port: Option<u16>,
     /// Every workload by name: `{service_name, ports: {NAME: {name, port, target_port, protocol}}}`.
     pub workload_services: Value,
+    /// What a `service` resource naming a workload not in `workload_services` gets.
+    pub external_workloads: ExternalWorkloads,
 }
 
 /// The result of provisioning every resource of a graph, indexed like `graph.nodes`.
@@ -42,6 +44,9 @@ pub struct Provisioned {
     pub compose: Vec<Map<String, Value>>,
     /// The uri of the provisioner that handled each resource.
     pub provisioners: Vec<String>,
+    /// Problems that did not stop provisioning (unknown params of built-in provisioners,
+    /// templates' warnings).
+    pub warnings: Diagnostics,
 }
 
 /// Provisions every resource of `graph` with the first matching provisioner of
@@ -55,13 +60,15 @@ pub fn provision(
     commands: &dyn CommandRunner,
 ) -> Result<Provisioned, Diagnostics> {
     let count = graph.nodes.len();
+    let hooks = templates::Hooks::new(target.kind, target.external_workloads);
     let mut run = Run {
         workloads,
         graph,
         provisioners,
         target,
         commands,
-        renderer: templates::Renderer::new(seed.clone(), provisioners),
+        renderer: templates::Renderer::new(seed.clone(), &hooks, provisioners),
+        hooks,
         services: minijinja::Value::from_serialize(&target.workload_services),
         command_services: std::cell::OnceCell::new(),
         diagnostics: Diagnostics::new(),
@@ -77,6 +84,7 @@ pub fn provision(
     if run.diagnostics.has_errors() {
         return Err(run.diagnostics);
     }
+    let warnings = std::mem::take(&mut run.diagnostics);
     Ok(Provisioned {
         outputs: run
             .outputs
@@ -86,6 +94,7 @@ pub fn provision(
         manifests: run.manifests,
         compose: run.compose,
         provisioners: run.used,
+        warnings,
     })
 }
 
@@ -97,10 +106,13 @@ struct Run<'a> {
     target: &'a TargetContext,
     commands: &'a dyn CommandRunner,
     renderer: templates::Renderer<'a>,
+    /// Where template functions' warnings are collected.
+    hooks: templates::Hooks,
     /// `workload_services` for templates (reference-counted, not copied per render).
     services: minijinja::Value,
     /// Built on the first command provisioner run, then shared: most compiles have none.
     command_services: std::cell::OnceCell<Value>,
+    /// Errors, and warnings.
     diagnostics: Diagnostics,
     outputs: Vec<Option<Value>>,
     manifests: Vec<Vec<Value>>,
@@ -133,6 +145,24 @@ impl Site<'_> {
         Diagnostic::error(code, message)
             .at(pointer, span)
             .with_source(&self.workload.source)
+    }
+
+    /// A template's warning about this resource.
+    fn warning(&self, warned: &templates::Warned, node: &ResourceNode) -> Diagnostic {
+        let (pointer, span) = self.at(&warned.at);
+        let d = Diagnostic::warning(
+            warned.code,
+            format!(
+                "resource `{}` ({}): {}",
+                self.name, node.r#type, warned.message
+            ),
+        )
+        .at(pointer, span)
+        .with_source(&self.workload.source);
+        match &warned.help {
+            Some(help) => d.with_help(help.clone()),
+            None => d,
+        }
     }
 }
 
@@ -171,8 +201,9 @@ impl<'a> Run<'a> {
             return;
         };
         let unknown = unknown_params(provisioner, &params, &site, &node.r#type);
-        if !unknown.is_empty() {
-            self.diagnostics.extend(unknown);
+        let refused = unknown.iter().any(Diagnostic::is_error);
+        self.diagnostics.extend(unknown);
+        if refused {
             return;
         }
         let metadata = site
@@ -193,6 +224,9 @@ impl<'a> Run<'a> {
             Some(command) => self.command(&resource, command),
             None => self.templates(&resource),
         };
+        for warned in self.hooks.take_warnings() {
+            self.diagnostics.push(site.warning(&warned, node));
+        }
         let Some(produced) = produced else {
             return;
         };
@@ -403,7 +437,10 @@ fn template_failure(r: &Provisioning, field: &str, message: &str) -> Diagnostic 
         })
 }
 
-/// A diagnostic for each param the provisioner does not support.
+/// A diagnostic for each param the provisioner does not support, at the param's key: an error
+/// for a provisioner file's entry (its author listed `supported_params` on purpose), a warning
+/// for a built-in one (the reference tools ignore params they do not use, and files written for
+/// them give some, such as postgres `username`).
 fn unknown_params(
     provisioner: &Provisioner,
     params: &Value,
@@ -413,6 +450,7 @@ fn unknown_params(
     let (Some(supported), Value::Object(given)) = (&provisioner.supported_params, params) else {
         return Vec::new();
     };
+    let builtin = super::is_builtin(provisioner);
     let listed = if supported.is_empty() {
         "no params".to_owned()
     } else {
@@ -422,24 +460,53 @@ fn unknown_params(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    given
+    let (params_pointer, params_span) = site.at("/params");
+    let mut found = given
         .keys()
         .filter(|key| !supported.contains(key))
         .map(|key| {
-            site.error(
-                "score::provisioner::unknown-param",
-                &format!("/params/{}", score_spec::node::escape_pointer_token(key)),
-                format!(
-                    "resource `{}` ({}) has a param `{key}` that its provisioner does not support",
-                    site.name, r#type
-                ),
-            )
-            .with_help(format!(
-                "the provisioner `{}` supports: {listed}",
-                provisioner.uri
-            ))
+            let key_span = site
+                .workload
+                .document
+                .locate(&params_pointer)
+                .and_then(|l| l.node.entry(key))
+                .map_or(params_span, |e| e.key_span);
+            let guess = score_spec::did_you_mean(key, supported)
+                .map_or(String::new(), |g| format!("did you mean `{g}`? "));
+            let d = if builtin {
+                Diagnostic::warning(
+                    "score::provisioner::unknown-param",
+                    format!(
+                        "resource `{}` ({}) has a param `{key}` that the built-in provisioner does not use; it is ignored",
+                        site.name, r#type
+                    ),
+                )
+                .with_help(format!(
+                    "{guess}the built-in provisioner `{}` supports: {listed}",
+                    provisioner.uri
+                ))
+            } else {
+                Diagnostic::error(
+                    "score::provisioner::unknown-param",
+                    format!(
+                        "resource `{}` ({}) has a param `{key}` that its provisioner does not support",
+                        site.name, r#type
+                    ),
+                )
+                .with_help(format!(
+                    "{guess}the provisioner `{}` (defined at {}) supports: {listed}; if it should take `{key}`, add it to its `supported_params`",
+                    provisioner.uri,
+                    provisioner.location()
+                ))
+            };
+            d.at(params_pointer.clone(), key_span)
+                .with_label("unknown param")
+                .with_source(&site.workload.source)
         })
-        .collect()
+        .collect::<Vec<_>>();
+    // In the order they are written (the params map is sorted by key).
+    found.sort_by_key(|d| d.span.map(|s| s.offset));
+    found
 }
 
 /// The diagnostic for outputs the provisioner promised and did not produce, if any.

@@ -34,6 +34,17 @@
 //!   file a Secret volume; anywhere else it is an error. The value never appears in plain text.
 //! - `fail(message, help=none)`: stops with `message` as the error for this resource, and
 //!   `help` (how to fix it) under it.
+//! - `warn(message, help=none)`: adds a warning (`score::provisioner::warning`) at the
+//!   resource and renders nothing; the compile goes on. The same warning from two templates
+//!   of one resource is shown once.
+//! - `external_workload(name, port=none)`: the `workload_services` entry for a workload that
+//!   is not compiled along (check `name in workload_services` first): `{service_name, ports,
+//!   external: true}`, with the host name the target would give a workload of that name, and
+//!   `port` (a number) as its only port. It warns once (`score::service::external`, at the
+//!   resource) that the workload is assumed to be deployed elsewhere, or fails with that code
+//!   when the compile denies external workloads (`--deny-external-workloads`). A name that is
+//!   not a workload name fails at `params.workload` (when it comes from there), a named port at
+//!   `params.port` (`score::service::workload`, `score::service::port`).
 //! - `check_route(params)`: checks the params of a `route` as both targets' built-ins do and
 //!   returns `{host, path, type, value, exact, service, port}`: the host lower-cased; the
 //!   path as written; `type` `PathPrefix`, or `RegularExpression` for a path with any of
@@ -49,13 +60,13 @@
 //! Undefined values are errors when printed or iterated (a misspelt key fails loudly), but
 //! may be tested (`{% if params.host %}`) and defaulted (`{{ params.port | default(80) }}`).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind, State, UndefinedBehavior};
 
-use super::{Provisioner, Template};
+use super::{ExternalWorkloads, Provisioner, TargetKind, Template};
 use crate::secrets::SecretRef;
 use crate::seed::{Charset, Seed, sha256_hex};
 
@@ -64,14 +75,70 @@ use crate::seed::{Charset, Seed, sha256_hex};
 const FAIL_MARK: &str = "\u{1}fail\u{1}";
 const FIELD: char = '\u{1}';
 
-/// The diagnostic codes a deliberate failure may carry.
-const CODES: [&str; 5] = [
+/// The diagnostic codes a deliberate failure or a warning may carry.
+const CODES: [&str; 9] = [
     "score::provisioner::failed",
     "score::route::params",
     "score::route::host",
     "score::route::path",
     "score::route::port",
+    "score::provisioner::warning",
+    "score::service::external",
+    "score::service::workload",
+    "score::service::port",
 ];
+
+/// The code of `warn(…)`.
+pub(crate) const WARNING: &str = CODES[5];
+
+/// What a compile tells the template functions, and where their warnings go.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Hooks {
+    /// Decides the host name of a workload not compiled along.
+    pub kind: TargetKind,
+    /// Whether a workload not compiled along is assumed deployed elsewhere.
+    pub external: ExternalWorkloads,
+    /// What templates warned about since the last [`Hooks::take_warnings`].
+    warnings: Arc<Mutex<Vec<Warned>>>,
+}
+
+/// A warning a template function raised: like [`Deliberate`], owned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Warned {
+    pub code: &'static str,
+    /// Where, as a JSON pointer below the resource (`""`: the resource itself).
+    pub at: String,
+    pub help: Option<String>,
+    pub message: String,
+}
+
+impl Hooks {
+    pub fn new(kind: TargetKind, external: ExternalWorkloads) -> Self {
+        Hooks {
+            kind,
+            external,
+            warnings: Arc::default(),
+        }
+    }
+
+    /// Records a warning; the same warning twice (two templates of one resource) is kept once.
+    pub fn warn(&self, warned: Warned) {
+        let mut warnings = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
+        if !warnings.contains(&warned) {
+            warnings.push(warned);
+        }
+    }
+
+    /// The warnings recorded so far, leaving none.
+    pub fn take_warnings(&self) -> Vec<Warned> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// The known code equal to `code`, or the generic failure's.
+pub(crate) fn known_code(code: &str) -> &'static str {
+    CODES.iter().find(|c| **c == code).unwrap_or(&CODES[0])
+}
 
 /// An error a template raised on purpose.
 #[derive(Debug, PartialEq)]
@@ -101,7 +168,7 @@ pub(crate) fn deliberate(message: &str) -> Option<Deliberate<'_>> {
     let code = fields.next()?;
     let (at, help, message) = (fields.next()?, fields.next()?, fields.next()?);
     Some(Deliberate {
-        code: CODES.iter().find(|c| **c == code).unwrap_or(&CODES[0]),
+        code: known_code(code),
         at,
         help: (!help.is_empty()).then_some(help),
         message,
@@ -112,8 +179,9 @@ pub(crate) fn deliberate(message: &str) -> Option<Deliberate<'_>> {
 /// against runaway user templates.
 const FUEL: u64 = 1_000_000;
 
-/// Builds the environment; `seed` drives `random`.
-pub(crate) fn environment<'source>(seed: Seed) -> Environment<'source> {
+/// Builds the environment; `seed` drives `random`, `hooks` the service functions and
+/// warnings.
+pub(crate) fn environment<'source>(seed: Seed, hooks: &Hooks) -> Environment<'source> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     env.set_fuel(Some(FUEL));
@@ -143,6 +211,28 @@ pub(crate) fn environment<'source>(seed: Seed) -> Environment<'source> {
                 help.map(|h| clean(&h)).as_deref(),
                 &clean(&message),
             ))
+        },
+    );
+    let warnings = hooks.clone();
+    env.add_function(
+        "warn",
+        move |message: String, kwargs: Kwargs| -> Result<String, Error> {
+            let help: Option<String> = kwargs.get("help")?;
+            kwargs.assert_all_used()?;
+            warnings.warn(Warned {
+                code: WARNING,
+                at: String::new(),
+                help,
+                message,
+            });
+            Ok(String::new())
+        },
+    );
+    let external = hooks.clone();
+    env.add_function(
+        "external_workload",
+        move |state: &State, name: Value, kwargs: Kwargs| {
+            super::external::external_workload(&external, state, &name, kwargs)
         },
     );
     env.add_function("check_route", super::route::check_route_function);
@@ -231,7 +321,7 @@ pub(crate) fn check_syntax(
     field: &str,
     template: &Template,
 ) -> Result<(), String> {
-    let env = environment(Seed::default());
+    let env = environment(Seed::default(), &Hooks::default());
     env.template_from_named_str(field, &template.source)
         .map(|_| ())
         .map_err(|e| describe(&e, template))
@@ -244,9 +334,9 @@ pub(crate) struct Renderer<'p> {
 }
 
 impl<'p> Renderer<'p> {
-    pub fn new(seed: Seed, provisioners: &[&'p Provisioner]) -> Self {
+    pub fn new(seed: Seed, hooks: &Hooks, provisioners: &[&'p Provisioner]) -> Self {
         Renderer {
-            env: environment(seed),
+            env: environment(seed, hooks),
             provisioners: provisioners
                 .iter()
                 .map(|p| *p as *const Provisioner)

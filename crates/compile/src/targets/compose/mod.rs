@@ -22,6 +22,7 @@ use score_spec::{Workload, model::pointer};
 use serde_json::{Map, Value};
 
 use crate::files::{NoSourceFiles, SourceFiles};
+pub use crate::provisioners::ExternalWorkloads;
 use crate::provisioners::{
     self, CommandRunner, NoCommandRunner, Provisioner, TargetContext, TargetKind,
 };
@@ -66,6 +67,10 @@ pub struct Options<'a> {
     /// The host port the routes' proxy (`score-routing`) listens on; templates see it as
     /// `route_port`.
     pub route_port: u16,
+    /// What a `service` or `service-port` resource naming a workload that is not compiled
+    /// along gets: by default ([`ExternalWorkloads::Assume`]) the host name that workload
+    /// would get, with a warning; [`ExternalWorkloads::Deny`] makes it an error.
+    pub external_workloads: ExternalWorkloads,
 }
 
 /// The host port of the routes' proxy unless `Options::route_port` says otherwise.
@@ -82,6 +87,7 @@ impl Default for Options<'_> {
             commands: &NoCommandRunner,
             publish: Vec::new(),
             route_port: DEFAULT_ROUTE_PORT,
+            external_workloads: ExternalWorkloads::Assume,
         }
     }
 }
@@ -188,7 +194,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         .map(|(n, uri)| n.r#type == "environment" && uri == ENVIRONMENT_PROVISIONER)
         .collect();
 
-    let mut warnings = Diagnostics::new();
+    let mut warnings = provisioned.warnings.clone();
     let mut used_variables = BTreeSet::new();
     for (i, w) in workloads.iter().enumerate() {
         // Before this workload's services are added: `services` holds what provisioners
@@ -334,6 +340,7 @@ fn provision(
         route_port: Some(options.route_port),
         workload_services: workload_services(workloads, |w| Ok(w.name().to_owned()))
             .map_err(|d| Diagnostics(vec![*d]))?,
+        external_workloads: options.external_workloads,
         ..TargetContext::default()
     };
     let provisioned = provisioners::provision(

@@ -28,6 +28,8 @@ use crate::targets::{
     ResourceReport, find_string, resource_reports, sorted_workloads, workload_services,
 };
 
+pub use crate::provisioners::ExternalWorkloads;
+pub(crate) use names::default_service_name;
 pub use names::{KIND_ANNOTATION, SERVICE_NAME_ANNOTATION};
 
 /// The value of the `app.kubernetes.io/managed-by` label on everything we generate.
@@ -58,6 +60,10 @@ pub struct Options<'a> {
     /// Runs the programs of command provisioners (`cmd://`) in `provisioners`; the default
     /// refuses, so a compile with one fails saying a runner is needed.
     pub commands: &'a dyn CommandRunner,
+    /// What a `service` or `service-port` resource naming a workload that is not compiled
+    /// along gets: by default ([`ExternalWorkloads::Assume`]) the host name that workload
+    /// would get, with a warning; [`ExternalWorkloads::Deny`] makes it an error.
+    pub external_workloads: ExternalWorkloads,
 }
 
 impl Default for Options<'_> {
@@ -69,6 +75,7 @@ impl Default for Options<'_> {
             provisioners: Vec::new(),
             files: &NoSourceFiles,
             commands: &NoCommandRunner,
+            external_workloads: ExternalWorkloads::Assume,
         }
     }
 }
@@ -117,6 +124,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
             Ok(service_names[i].clone())
         })
         .map_err(|d| Diagnostics(vec![*d]))?,
+        external_workloads: options.external_workloads,
         ..TargetContext::default()
     };
     let seed = options.seed.tracking();
@@ -140,7 +148,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
     for (i, list) in provisioned.manifests.iter().enumerate() {
         manifests.extend(list.iter().map(|m| (m.clone(), Origin::Resource(i))));
     }
-    let mut warnings = Diagnostics::new();
+    let mut warnings = provisioned.warnings.clone();
     warnings.extend(crate::seed::public_seed_warning(&seed, &graph, &workloads));
     for (i, w) in workloads.iter().enumerate() {
         let convert = workload::Convert {

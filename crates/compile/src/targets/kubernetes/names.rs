@@ -159,12 +159,8 @@ pub fn service_name(workload: &Workload) -> Result<String, Box<Diagnostic>> {
         .with_source(&workload.source)));
     }
     let name = workload.name();
-    if is_dns1035_label(name) {
-        return Ok(name.to_owned());
-    }
-    let prefixed = format!("svc-{name}");
-    if is_dns1035_label(&prefixed) {
-        return Ok(prefixed);
+    if let Some(service) = default_service_name(name) {
+        return Ok(service);
     }
     Err(Box::new(Diagnostic::error(
         "score::kubernetes::name",
@@ -173,6 +169,16 @@ pub fn service_name(workload: &Workload) -> Result<String, Box<Diagnostic>> {
     .at("/metadata/name", workload.metadata.name.span)
     .with_help(format!("set the annotation `{SERVICE_NAME_ANNOTATION}` to a name that starts with a letter"))
     .with_source(&workload.source)))
+}
+
+/// The Service name of a workload named `name` without the service-name annotation: the name,
+/// or `svc-<name>` when it starts with a digit; `None` when neither is a Service name.
+pub(crate) fn default_service_name(name: &str) -> Option<String> {
+    if is_dns1035_label(name) {
+        return Some(name.to_owned());
+    }
+    let prefixed = format!("svc-{name}");
+    is_dns1035_label(&prefixed).then_some(prefixed)
 }
 
 /// The name of a Service port: the Score name lower-cased (Service port names are DNS labels).
