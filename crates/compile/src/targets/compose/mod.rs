@@ -10,6 +10,7 @@
 //! networks and configs are added; every workload service waits for the provisioned services
 //! of the resources it uses (`depends_on` with a condition).
 
+mod build;
 mod publish;
 mod workload;
 
@@ -27,6 +28,8 @@ use crate::provisioners::{
 };
 use crate::resources::{ResourceGraph, location};
 use crate::seed::Seed;
+pub use build::Build;
+
 use crate::targets::{
     ResourceReport, find_string, resource_reports, sorted_workloads, workload_services,
 };
@@ -52,6 +55,11 @@ pub struct Options<'a> {
     pub project: Option<String>,
     /// Replaces `image: "."`.
     pub image: Option<String>,
+    /// Containers whose image Compose builds (`build:` in their service, no `image`), such
+    /// as `"web=./src".parse()` (see [`Build`]); a container named here needs no image, and
+    /// its `image`, `"."` or not, is not used. Each must name exactly one container of the
+    /// workloads compiled.
+    pub build: Vec<Build>,
     /// Drives every generated password.
     pub seed: Seed,
     /// Consulted before the built-in provisioners, in order.
@@ -76,6 +84,7 @@ impl Default for Options<'_> {
         Options {
             project: None,
             image: None,
+            build: Vec::new(),
             seed: Seed::default(),
             provisioners: Vec::new(),
             files: &NoSourceFiles,
@@ -166,6 +175,7 @@ pub fn env_file(variables: &[String]) -> String {
 pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diagnostics> {
     let workloads = sorted_workloads(workloads)?;
     check_service_names(&workloads)?;
+    let builds = build::resolve(&options.build, &workloads).map_err(Diagnostics)?;
     let graph = ResourceGraph::build(&workloads)?;
     let provisioned = provision(&workloads, &graph, options)?;
 
@@ -202,6 +212,11 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
             provisioned: &provisioned,
             environment: &environment,
             image: options.image.as_deref(),
+            builds: builds
+                .iter()
+                .filter(|(j, ..)| *j == i)
+                .map(|(_, c, b)| (*c, *b))
+                .collect(),
             files: options.files,
             waits: &waits,
             publish: options
