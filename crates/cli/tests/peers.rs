@@ -345,3 +345,37 @@ fn publish_habit_of_score_compose_gets_a_hint() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("write `--publish`"), "{}", run.stderr);
 }
+
+#[test]
+fn a_go_template_provisioner_is_recognised_and_translated() {
+    let run = score(&[
+        "compile",
+        "--target",
+        "kubernetes",
+        "--provisioners",
+        "testdata/provisioners/go-template.provisioners.yaml",
+        WEB,
+    ]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    // One error per template, each at the construct's line, none a bare syntax error.
+    assert_eq!(
+        run.stderr
+            .matches("score::provisioner::go-template")
+            .count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("template-syntax"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("go-template.provisioners.yaml:8:14"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("write `state.service` instead"));
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("testdata/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("go-template", run.stderr));
+}

@@ -38,6 +38,7 @@
 //! passed names it.
 
 pub mod commands;
+mod go_template;
 mod provision;
 mod route;
 pub mod templates;
@@ -247,6 +248,13 @@ pub fn parse_provisioners(text: &str, origin: &str) -> Result<Vec<Provisioner>, 
                 let span = document
                     .locate(&pointer)
                     .map_or(node.span, |l| l.primary_span());
+                if let Some(construct) = go_template::find(&template.source) {
+                    let uri = &provisioner.uri;
+                    diagnostics.push(go_template::diagnostic(
+                        &construct, field, uri, template, &source, pointer, span,
+                    ));
+                    continue;
+                }
                 diagnostics.push(
                     Diagnostic::error(
                         "score::provisioner::template-syntax",

@@ -31,7 +31,7 @@ use crate::seed::Seed;
 pub use build::Build;
 
 use crate::targets::{
-    ResourceReport, find_string, resource_reports, sorted_workloads, workload_services,
+    ResourceReport, Secrecy, find_string, resource_reports, sorted_workloads, workload_services,
 };
 
 /// The uri of the built-in provisioner of `environment` resources, which the compiler handles
@@ -177,7 +177,9 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
     check_service_names(&workloads)?;
     let builds = build::resolve(&options.build, &workloads).map_err(Diagnostics)?;
     let graph = ResourceGraph::build(&workloads)?;
-    let provisioned = provision(&workloads, &graph, options)?;
+    // Tracking what `random()` draws tells `score resources` which outputs are secret.
+    let seed = options.seed.tracking();
+    let provisioned = provision(&workloads, &graph, options, &seed)?;
 
     let (mut sections, services_of_resource) = provisioned_sections(&provisioned);
     let mut diagnostics = Diagnostics::new();
@@ -273,7 +275,17 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         compose: assemble(options, sections)?,
         environment: used_variables.into_iter().collect(),
         warnings: warnings.sorted(),
-        resources: resource_reports(&graph, &workloads, Some(&provisioned)),
+        resources: resource_reports(
+            &graph,
+            &workloads,
+            Some((
+                &provisioned,
+                Secrecy {
+                    drawn: &seed.drawn_secrets(),
+                    command_outputs: true,
+                },
+            )),
+        ),
     })
 }
 
@@ -337,6 +349,7 @@ fn provision(
     workloads: &[&Workload],
     graph: &ResourceGraph,
     options: &Options,
+    seed: &Seed,
 ) -> Result<provisioners::Provisioned, Diagnostics> {
     let provisioners: Vec<&Provisioner> = options
         .provisioners
@@ -356,7 +369,7 @@ fn provision(
         graph,
         &provisioners,
         &target,
-        &options.seed,
+        seed,
         options.commands,
     )?;
     let mut diagnostics = Diagnostics::new();
