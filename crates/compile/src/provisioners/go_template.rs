@@ -28,7 +28,7 @@ const FIELDS: [(&str, &str); 15] = [
     ("Guid", "guid"),
     ("Type", "type"),
     ("Class", "class"),
-    ("Id", "id"),
+    ("Id", "resource_name"),
     ("Metadata", "metadata"),
     ("SourceWorkload", "source_workload"),
     ("WorkloadMetadata", "workload_metadata"),
@@ -63,7 +63,7 @@ const FUNCTIONS: [(&str, &str); 22] = [
     ("sha256sum", "`value | sha256`"),
     (
         "dig",
-        "`map.k1.k2 | default(DEFAULT)` (for `dig \"k1\" \"k2\" DEFAULT .Map`)",
+        "`(map.k1 | default({})).k2 | default(DEFAULT)` (for `dig \"k1\" \"k2\" DEFAULT .Map`)",
     ),
     ("default", "`value | default(\"fallback\")`"),
     ("printf", "`a ~ \"-\" ~ b` (`~` joins strings)"),

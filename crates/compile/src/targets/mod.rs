@@ -133,6 +133,23 @@ pub(crate) fn resource_reports(
         .collect()
 }
 
+/// The reports of a provisioning compile: `seed` is the compile's tracking copy, whose
+/// secret draws are hidden; `command_outputs` hides everything command provisioners printed.
+pub(crate) fn provisioned_reports(
+    graph: &ResourceGraph,
+    workloads: &[&Workload],
+    provisioned: &Provisioned,
+    seed: &crate::seed::Seed,
+    command_outputs: bool,
+) -> Vec<ResourceReport> {
+    let drawn = seed.drawn_secrets();
+    let secrecy = Secrecy {
+        drawn: &drawn,
+        command_outputs,
+    };
+    resource_reports(graph, workloads, Some((provisioned, secrecy)))
+}
+
 /// What stands for an output's value when it is secret; `None` when it may be shown.
 fn hidden(value: &Value, drawn: &BTreeSet<String>, from_command: bool) -> Option<String> {
     if from_command {

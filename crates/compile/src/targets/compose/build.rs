@@ -2,6 +2,7 @@
 //! `build` section instead of an `image`, so `docker compose up --build` builds it from local
 //! sources.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -194,6 +195,18 @@ pub(super) fn resolve<'a>(
     } else {
         Err(problems)
     }
+}
+
+/// The build sections of workload `i`'s containers, by container name.
+pub(super) fn of_workload<'a>(
+    resolved: &[Resolved<'a>],
+    i: usize,
+) -> BTreeMap<&'a str, &'a Map<String, Value>> {
+    resolved
+        .iter()
+        .filter(|(j, ..)| *j == i)
+        .map(|(_, c, b)| (*c, *b))
+        .collect()
 }
 
 fn unknown(b: &Build, workloads: &[&Workload]) -> Diagnostic {

@@ -31,7 +31,7 @@ use crate::seed::Seed;
 pub use build::Build;
 
 use crate::targets::{
-    ResourceReport, Secrecy, find_string, resource_reports, sorted_workloads, workload_services,
+    ResourceReport, find_string, provisioned_reports, sorted_workloads, workload_services,
 };
 
 /// The uri of the built-in provisioner of `environment` resources, which the compiler handles
@@ -214,11 +214,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
             provisioned: &provisioned,
             environment: &environment,
             image: options.image.as_deref(),
-            builds: builds
-                .iter()
-                .filter(|(j, ..)| *j == i)
-                .map(|(_, c, b)| (*c, *b))
-                .collect(),
+            builds: build::of_workload(&builds, i),
             files: options.files,
             waits: &waits,
             publish: options
@@ -241,23 +237,8 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
                 .get("services")
                 .is_some_and(|s| s.contains_key(&name))
             {
-                let other = if services_of_resource.iter().flatten().any(|s| *s == name) {
-                    "a provisioner"
-                } else {
-                    "another workload"
-                };
-                diagnostics.push(
-                    Diagnostic::error(
-                        "score::compose::service-name",
-                        format!(
-                            "workload `{}` makes service `{name}`, which {other} also makes",
-                            w.name()
-                        ),
-                    )
-                    .at("/metadata/name", w.metadata.name.span)
-                    .with_help("rename the workload or the container")
-                    .with_source(&w.source),
-                );
+                let by_provisioner = services_of_resource.iter().flatten().any(|s| *s == name);
+                diagnostics.push(service_clash(w, &name, by_provisioner));
             }
             sections
                 .entry("services")
@@ -275,18 +256,27 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         compose: assemble(options, sections)?,
         environment: used_variables.into_iter().collect(),
         warnings: warnings.sorted(),
-        resources: resource_reports(
-            &graph,
-            &workloads,
-            Some((
-                &provisioned,
-                Secrecy {
-                    drawn: &seed.drawn_secrets(),
-                    command_outputs: true,
-                },
-            )),
-        ),
+        resources: provisioned_reports(&graph, &workloads, &provisioned, &seed, true),
     })
+}
+
+/// Workload `w` makes service `name`, which a provisioner or another workload made already.
+fn service_clash(w: &Workload, name: &str, by_provisioner: bool) -> Diagnostic {
+    let other = if by_provisioner {
+        "a provisioner"
+    } else {
+        "another workload"
+    };
+    Diagnostic::error(
+        "score::compose::service-name",
+        format!(
+            "workload `{}` makes service `{name}`, which {other} also makes",
+            w.name()
+        ),
+    )
+    .at("/metadata/name", w.metadata.name.span)
+    .with_help("rename the workload or the container")
+    .with_source(&w.source)
 }
 
 /// The top-level sections of the Compose file (`services`, `volumes`, …), by name.

@@ -24,7 +24,7 @@ use crate::resources::ResourceGraph;
 use crate::secrets;
 use crate::seed::Seed;
 use crate::targets::{
-    ResourceReport, Secrecy, find_string, resource_reports, sorted_workloads, workload_services,
+    ResourceReport, find_string, provisioned_reports, sorted_workloads, workload_services,
 };
 
 pub use names::{KIND_ANNOTATION, SERVICE_NAME_ANNOTATION};
@@ -193,17 +193,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
     Ok(Output {
         manifests: unique.into_iter().map(|(m, _)| m).collect(),
         warnings: warnings.sorted(),
-        resources: resource_reports(
-            &graph,
-            &workloads,
-            Some((
-                &provisioned,
-                Secrecy {
-                    drawn: &seed.drawn_secrets(),
-                    command_outputs: false,
-                },
-            )),
-        ),
+        resources: provisioned_reports(&graph, &workloads, &provisioned, &seed, false),
     })
 }
 
