@@ -20,7 +20,8 @@ Examples:
   score compile --target kubernetes -o manifests.yaml services/
   score compile --target compose -o compose.yaml score.yaml
   score compile --target backstage -o catalog-info.yaml services/
-  score resources services/                          what each resource is provisioned by
+  score resources services/                          what each resource is provisioned by, its outputs
+  score check-version '>=0.1.0'                      fail unless this score is at least 0.1.0
   score provisioners list --target compose           the provisioners, in match order";
 
 /// Validate and compile Score workload specifications (score.dev/v1b1).
@@ -85,8 +86,9 @@ enum Command {
     /// Inspect provisioners.
     #[command(subcommand)]
     Provisioners(ProvisionersCommand),
-    /// List the resources of Score files: identity, the provisioner that matched, output
-    /// names (never the values of secrets), in provisioning order.
+    /// List the resources of Score files: identity, the provisioner that matched, outputs
+    /// and their values (never those of secrets), in provisioning order; `--outputs UID`
+    /// prints one resource's outputs as JSON, like score-k8s's `resources get-outputs`.
     Resources(inspect::ResourcesArgs),
     /// Exit 0 when this `score` satisfies CONSTRAINT (e.g. `>=0.1.0`), 1 when it does not,
     /// 2 when CONSTRAINT is malformed: score-k8s's and score-compose's `check-version`.
