@@ -16,7 +16,8 @@ use crate::{commands, inputs, report};
 /// What to compile to.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Target {
-    /// Kubernetes manifests (multi-document YAML).
+    /// Kubernetes manifests (multi-document YAML). `k8s` is accepted too.
+    #[value(alias = "k8s")]
     Kubernetes,
     /// One Docker Compose file.
     Compose,
@@ -47,6 +48,10 @@ pub struct Args {
     /// workloads run in (`backstage.io/kubernetes-namespace`).
     #[arg(short, long, value_name = "NS")]
     namespace: Option<String>,
+    /// Also write the Namespace object of `--namespace`, first (Pod Security "restricted"
+    /// in warn and audit mode).
+    #[arg(long, help_heading = "Kubernetes")]
+    generate_namespace: bool,
     /// A provisioner file, consulted before the built-in provisioners (repeatable; the
     /// first matching entry wins).
     #[arg(long = "provisioners", value_name = "FILE")]
@@ -72,6 +77,12 @@ pub struct Args {
     /// Publish a workload's container port on the host (repeatable).
     #[arg(long, value_name = "HOST_PORT:WORKLOAD:PORT", help_heading = "Compose")]
     publish: Vec<String>,
+    /// Build a container's image instead of pulling it (repeatable): `CONTAINER=CONTEXT`, or
+    /// `CONTAINER={"context": …, "dockerfile": …}` for a whole Compose `build` section.
+    /// `WORKLOAD.CONTAINER` when several workloads have that container. A relative CONTEXT is
+    /// relative to the Compose file's directory. Wins over `--image`.
+    #[arg(long, value_name = "CONTAINER=CONTEXT", help_heading = "Compose")]
+    build: Vec<String>,
     /// The host port the routes' proxy (`score-routing`) listens on [default: 8080].
     #[arg(long, value_name = "PORT", help_heading = "Compose", value_parser = clap::value_parser!(u16).range(1..))]
     route_port: Option<u16>,
@@ -215,6 +226,56 @@ pub fn load(
     })
 }
 
+/// `score generate`: `compile` writing the peers' default file when `-o` is not given, after
+/// a note with the equivalent `score compile` command.
+pub fn generate(mut request: Args) -> ExitCode {
+    let mut words: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(first) = words.iter_mut().find(|w| *w == "generate") {
+        *first = "compile".into();
+    }
+    if request.output.is_none() {
+        let file = match request.target {
+            Target::Kubernetes => "manifests.yaml",
+            Target::Compose => "compose.yaml",
+            Target::Backstage => "catalog-info.yaml",
+        };
+        request.output = Some(PathBuf::from(file));
+        if let Some(at) = words.iter().position(|w| w == "compile") {
+            words.splice(at + 1..at + 1, ["-o".to_owned(), file.to_owned()]);
+        }
+    }
+    // The seed is a secret: it must not reach a CI log.
+    let mut hide_next = false;
+    let quoted: Vec<String> = words
+        .iter()
+        .map(|w| {
+            let hidden = std::mem::replace(&mut hide_next, w == "--seed");
+            if hidden {
+                "<seed>".to_owned()
+            } else if w.starts_with("--seed=") {
+                "--seed=<seed>".to_owned()
+            } else {
+                shell_quote(w)
+            }
+        })
+        .collect();
+    eprintln!(
+        "note: `score generate` is `score compile` (no state directory, no `init` needed): score {}",
+        quoted.join(" ")
+    );
+    run(request)
+}
+
+/// `word` as a POSIX shell reads it back: as is when it is plain, else single-quoted.
+fn shell_quote(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
 pub fn run(request: Args) -> ExitCode {
     let usage = |message: String| {
         eprintln!("error: {message}");
@@ -227,8 +288,8 @@ pub fn run(request: Args) -> ExitCode {
         namespace: request.catalog_namespace.clone(),
         kubernetes_namespace: request.namespace.clone(),
     };
-    let publish = match check_flags(&request, &catalog) {
-        Ok(publish) => publish,
+    let (publish, build) = match check_flags(&request, &catalog) {
+        Ok(parsed) => parsed,
         Err(message) => return usage(message),
     };
     let Loaded {
@@ -261,6 +322,7 @@ pub fn run(request: Args) -> ExitCode {
     let target = match request.target {
         Target::Kubernetes => score_compile::Target::Kubernetes(kubernetes::Options {
             namespace: request.namespace,
+            generate_namespace: request.generate_namespace,
             image: request.image,
             seed,
             provisioners,
@@ -271,6 +333,7 @@ pub fn run(request: Args) -> ExitCode {
         Target::Compose => score_compile::Target::Compose(compose::Options {
             project: request.project,
             image: request.image,
+            build,
             seed,
             provisioners,
             files: &read_source,
@@ -357,16 +420,22 @@ fn print_stdout(text: &str) -> ExitCode {
 }
 
 /// Flags given for a target that has no use for them, and malformed flag values, as a usage
-/// message; else the parsed `--publish` flags.
+/// message; else the parsed `--publish` and `--build` flags.
 fn check_flags(
     request: &Args,
     catalog: &backstage::Options,
-) -> Result<Vec<compose::Publish>, String> {
+) -> Result<(Vec<compose::Publish>, Vec<compose::Build>), String> {
     let flags = [
         (request.project.is_some(), "--project", "compose"),
         (!request.publish.is_empty(), "--publish", "compose"),
         (request.route_port.is_some(), "--route-port", "compose"),
         (request.env_file.is_some(), "--env-file", "compose"),
+        (!request.build.is_empty(), "--build", "compose"),
+        (
+            request.generate_namespace,
+            "--generate-namespace",
+            "kubernetes",
+        ),
         (
             request.namespace.is_some(),
             "--namespace",
@@ -410,20 +479,26 @@ fn check_flags(
         };
         return Err(format!("--{flag}: {problem}"));
     }
+    if request.generate_namespace && request.namespace.is_none() {
+        return Err(
+            "--generate-namespace writes the Namespace of `--namespace NS`: give that too".into(),
+        );
+    }
     if let Some(project) = &request.project
         && !is_project_name(project)
     {
+        // score-compose's `-p` is `--publish`.
+        let hint = if project.contains(':') {
+            " (to publish a port, write `--publish`: here `-p` is `--project`)"
+        } else {
+            ""
+        };
         return Err(format!(
-            "`{project}` cannot name a Compose project: use lower-case letters, digits, `-` and `_`, starting with a letter or digit"
+            "`{project}` cannot name a Compose project: use lower-case letters, digits, `-` and `_`, starting with a letter or digit{hint}"
         ));
     }
-    let mut publish = Vec::new();
-    for p in &request.publish {
-        match p.parse::<compose::Publish>() {
-            Ok(p) => publish.push(p),
-            Err(message) => return Err(format!("--publish: {message}")),
-        }
-    }
+    let publish = parse_all(&request.publish, "--publish")?;
+    let build = parse_all(&request.build, "--build")?;
     if let Some(ns) = &request.namespace
         && !is_dns_label(ns)
     {
@@ -431,7 +506,18 @@ fn check_flags(
             "`{ns}` cannot name a namespace: use at most 63 lower-case letters, digits and `-`, starting and ending with a letter or digit"
         ));
     }
-    Ok(publish)
+    Ok((publish, build))
+}
+
+/// Each value of a repeatable flag, parsed; the first that does not parse is a usage message.
+fn parse_all<T: std::str::FromStr<Err = String>>(
+    values: &[String],
+    flag: &str,
+) -> Result<Vec<T>, String> {
+    values
+        .iter()
+        .map(|v| v.parse().map_err(|message| format!("{flag}: {message}")))
+        .collect()
 }
 
 /// Writes to a temporary file beside `path`, then renames it over `path`: readers see the old

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use score_compile::targets::ResourceReport;
-use score_compile::{Provisioner, compose, kubernetes};
+use score_compile::{Provisioner, Seed, compose, kubernetes};
 use serde_json::{Value, json};
 
 use crate::compile::{Loaded, Target, load};
@@ -40,8 +40,22 @@ pub struct ResourcesArgs {
     /// A provisioner file, consulted before the built-in provisioners (repeatable).
     #[arg(long = "provisioners", value_name = "FILE")]
     provisioners: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    /// Print only the outputs of this resource (`type.class#workload.name`, or
+    /// `type.class#id`), as score-k8s's `resources get-outputs` does: a JSON object by
+    /// default. Secret outputs are left out.
+    #[arg(long, value_name = "UID")]
+    outputs: Option<String>,
+    /// `table` (the default; for `--outputs`, `json`).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// The image for containers whose `image` is `"."` [default: a stand-in: outputs do not
+    /// depend on it].
+    #[arg(short, long, value_name = "IMAGE")]
+    image: Option<String>,
+    /// The seed generated values come from, as for `compile` (values drawn from it are
+    /// secrets, never shown, but names derived from them are).
+    #[arg(long, env = "SCORE_SEED", value_name = "SEED", hide_env_values = true)]
+    seed: Option<String>,
     /// Score files, or directories searched recursively for `score.yaml`, `score.yml` and
     /// `score.json`.
     #[arg(required = true, value_name = "PATH")]
@@ -90,13 +104,10 @@ pub fn provisioners(args: ProvisionersArgs) -> ExitCode {
                     ]
                 })
                 .collect();
-            print!(
-                "{}",
-                table(
-                    &["TYPE", "CLASS", "ID", "PARAMS", "OUTPUTS", "DESCRIPTION"],
-                    &rows
-                )
-            );
+            print_text(&table(
+                &["TYPE", "CLASS", "ID", "PARAMS", "OUTPUTS", "DESCRIPTION"],
+                &rows,
+            ));
         }
     }
     ExitCode::SUCCESS
@@ -120,25 +131,40 @@ pub fn resources(args: ResourcesArgs) -> ExitCode {
         eprintln!("error: --provisioners is for `--target kubernetes or compose`");
         return ExitCode::from(2);
     }
+    let reports = match compile_reports(&args) {
+        Ok(reports) => reports,
+        Err(code) => return code,
+    };
+    if let Some(uid) = &args.outputs {
+        return outputs_of(&reports, uid, args.format.unwrap_or(Format::Json));
+    }
+    match args.format.unwrap_or(Format::Table) {
+        Format::Json => print_json(&serde_json::to_value(&reports).unwrap_or_default()),
+        Format::Table => print_text(&resources_table(&reports)),
+    }
+    ExitCode::SUCCESS
+}
+
+/// Compiles without writing anything, for the reports; `Err` is the exit code after the
+/// problems were printed.
+fn compile_reports(args: &ResourcesArgs) -> Result<Vec<ResourceReport>, ExitCode> {
     let Loaded {
         workloads,
         provisioners,
         provisioner_files,
         mut problems,
-    } = match load(&args.paths, &args.provisioners, &Default::default()) {
-        Ok(loaded) => loaded,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(2);
-        }
-    };
+    } = load(&args.paths, &args.provisioners, &Default::default()).map_err(|message| {
+        eprintln!("error: {message}");
+        ExitCode::from(2)
+    })?;
     if problems.iter().any(|d| d.is_error()) {
         report::compile_problems(&problems, true);
-        return ExitCode::from(1);
+        return Err(ExitCode::from(1));
     }
-    // Outputs' names do not depend on the seed or the image, so neither is asked for.
-    let image = Some("image".to_owned());
-    // Command provisioners run, as in `compile`: their outputs' names are only known then.
+    // Output names do not depend on the image: a stand-in spares asking for one.
+    let image = Some(args.image.clone().unwrap_or_else(|| "image".to_owned()));
+    let seed = args.seed.clone().map(Seed::new).unwrap_or_default();
+    // Command provisioners run, as in `compile`: their outputs are only known then.
     let runner = crate::commands::ProcessRunner {
         timeout: crate::commands::DEFAULT_TIMEOUT,
         allowed_files: provisioner_files,
@@ -146,54 +172,91 @@ pub fn resources(args: ResourcesArgs) -> ExitCode {
     let target = match args.target {
         Target::Kubernetes => score_compile::Target::Kubernetes(kubernetes::Options {
             image,
+            seed,
             provisioners,
             commands: &runner,
             ..Default::default()
         }),
         Target::Compose => score_compile::Target::Compose(compose::Options {
             image,
+            seed,
             provisioners,
             commands: &runner,
             ..Default::default()
         }),
         Target::Backstage => score_compile::Target::Backstage(Default::default()),
     };
-    let reports = match score_compile::compile(&workloads, &target) {
-        Ok(compiled) => compiled.resources,
-        Err(diagnostics) => {
+    score_compile::compile(&workloads, &target)
+        .map(|compiled| compiled.resources)
+        .map_err(|diagnostics| {
             problems.extend(diagnostics);
             report::compile_problems(&problems, true);
-            return ExitCode::from(1);
-        }
+            ExitCode::from(1)
+        })
+}
+
+/// `--outputs UID`: one resource's outputs, for scripts (`jq -r .host`).
+fn outputs_of(reports: &[ResourceReport], uid: &str, format: Format) -> ExitCode {
+    let Some(r) = reports.iter().find(|r| r.uid == uid) else {
+        let known: Vec<&str> = reports.iter().map(|r| r.uid.as_str()).collect();
+        eprintln!(
+            "error: no resource `{uid}`; the resources are: {}",
+            if known.is_empty() {
+                "(none)".to_owned()
+            } else {
+                known.join(", ")
+            }
+        );
+        return ExitCode::from(2);
     };
-    match args.format {
-        Format::Json => print_json(&serde_json::to_value(&reports).unwrap_or_default()),
+    match format {
+        Format::Json => print_json(&serde_json::to_value(&r.values).unwrap_or_default()),
         Format::Table => {
-            let rows: Vec<Vec<String>> = reports.iter().enumerate().map(row).collect();
-            print!(
-                "{}",
-                table(
-                    &["#", "UID", "DECLARED BY", "PROVISIONER", "OUTPUTS"],
-                    &rows
-                )
-            );
+            let rows: Vec<Vec<String>> = output_lines(r)
+                .into_iter()
+                .map(|(name, value)| vec![name, value])
+                .collect();
+            print_text(&table(&["OUTPUT", "VALUE"], &rows));
         }
     }
     ExitCode::SUCCESS
 }
 
-fn row((i, r): (usize, &ResourceReport)) -> Vec<String> {
-    let outputs: Vec<String> = r
-        .outputs
+/// One row per resource, each followed by its outputs, indented: `name: value`.
+fn resources_table(reports: &[ResourceReport]) -> String {
+    let rows: Vec<Vec<String>> = reports.iter().enumerate().map(row).collect();
+    let text = table(&["#", "UID", "DECLARED BY", "PROVISIONER"], &rows);
+    let mut lines = text.lines();
+    let mut out = String::new();
+    out.extend(lines.next().map(|header| format!("{header}\n")));
+    for (line, r) in lines.zip(reports) {
+        out.push_str(line);
+        out.push('\n');
+        for (name, value) in output_lines(r) {
+            out.push_str(&format!("     {name}: {value}\n"));
+        }
+    }
+    out
+}
+
+/// Each output by name: its value (a string as is, anything else as JSON), or what stands
+/// for a secret.
+fn output_lines(r: &ResourceReport) -> Vec<(String, String)> {
+    r.outputs
         .iter()
-        .map(|o| {
-            if r.secret_outputs.contains(o) {
-                format!("{o} (secret)")
-            } else {
-                o.clone()
-            }
+        .map(|name| {
+            let shown = match (r.values.get(name), r.secrets.get(name)) {
+                (Some(Value::String(s)), _) => s.clone(),
+                (Some(other), _) => other.to_string(),
+                (None, Some(stand_in)) => stand_in.clone(),
+                (None, None) => "<secret>".to_owned(),
+            };
+            (name.clone(), shown)
         })
-        .collect();
+        .collect()
+}
+
+fn row((i, r): (usize, &ResourceReport)) -> Vec<String> {
     vec![
         (i + 1).to_string(),
         r.uid.clone(),
@@ -203,15 +266,19 @@ fn row((i, r): (usize, &ResourceReport)) -> Vec<String> {
             .collect::<Vec<_>>()
             .join(", "),
         r.provisioner.clone().unwrap_or_else(|| "-".into()),
-        outputs.join(", "),
     ]
 }
 
+/// Pretty JSON on stdout.
 fn print_json(value: &Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).unwrap_or_default()
-    );
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    print_text(&format!("{text}\n"));
+}
+
+/// `text` on stdout; a closed pipe (`| head`) is the reader's choice, not a panic.
+fn print_text(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 /// Left-aligned columns separated by two spaces; the last column is not padded.

@@ -11,6 +11,7 @@ mod init;
 mod inputs;
 mod inspect;
 mod report;
+mod version;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -19,7 +20,8 @@ Examples:
   score compile --target kubernetes -o manifests.yaml services/
   score compile --target compose -o compose.yaml score.yaml
   score compile --target backstage -o catalog-info.yaml services/
-  score resources services/                          what each resource is provisioned by
+  score resources services/                          what each resource is provisioned by, its outputs
+  score check-version '>=0.1.0'                      fail unless this score is at least 0.1.0
   score provisioners list --target compose           the provisioners, in match order";
 
 /// Validate and compile Score workload specifications (score.dev/v1b1).
@@ -71,15 +73,29 @@ enum Command {
   score compile --target compose -p shop --publish 8081:frontend:8080 -o compose.yaml services/
   score compile --target backstage --owner group:payments -o catalog-info.yaml services/")]
     Compile(Box<compile::Args>),
+    /// `score compile` for hands used to score-k8s and score-compose: the same flags, and
+    /// without `-o` it writes their file (`manifests.yaml`, `compose.yaml`;
+    /// `catalog-info.yaml` for Backstage). Prints the equivalent `score compile` command.
+    #[command(after_help = "Examples:
+  score generate --target k8s score.yaml          writes manifests.yaml
+  score generate --target compose score.yaml      writes compose.yaml")]
+    Generate(Box<compile::Args>),
     /// Write a commented sample `score.yaml` (a container, a database, a DNS name and a route)
     /// that compiles as it is. Never overwrites a file.
     Init(init::Args),
     /// Inspect provisioners.
     #[command(subcommand)]
     Provisioners(ProvisionersCommand),
-    /// List the resources of Score files: identity, the provisioner that matched, output
-    /// names (never the values of secrets), in provisioning order.
+    /// List the resources of Score files: identity, the provisioner that matched, outputs
+    /// and their values (never those of secrets), in provisioning order; `--outputs UID`
+    /// prints one resource's outputs as JSON, like score-k8s's `resources get-outputs`.
     Resources(inspect::ResourcesArgs),
+    /// Exit 0 when this `score` satisfies CONSTRAINT (e.g. `>=0.1.0`), 1 when it does not,
+    /// 2 when CONSTRAINT is malformed: score-k8s's and score-compose's `check-version`.
+    #[command(after_help = "Examples:
+  score check-version '>=0.1.0'
+  score check-version =v0.1.0")]
+    CheckVersion(version::Args),
     /// Print one of our JSON schemas, for editors and other tools.
     Schema {
         #[arg(value_enum, default_value_t = Schema::Workload)]
@@ -123,6 +139,8 @@ fn main() -> ExitCode {
             paths,
         } => validate(format, &overrides, &paths),
         Command::Compile(args) => compile::run(*args),
+        Command::Generate(args) => compile::generate(*args),
+        Command::CheckVersion(args) => version::run(args),
         Command::Init(args) => init::run(args),
         Command::Provisioners(ProvisionersCommand::List(args)) => inspect::provisioners(args),
         Command::Resources(args) => inspect::resources(args),

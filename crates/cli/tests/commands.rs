@@ -192,8 +192,16 @@ fn resources_lists_identity_provisioner_and_output_names_never_secret_values() {
             .unwrap()
             .contains(&"password".into())
     );
-    // Names only: no password value, no secret reference.
+    // No secret reference marker leaks out; the password is described, not valued.
     assert!(!run.stdout.contains("secretKeyRef") && !run.stdout.contains('\u{F0000}'));
+    assert!(queue["values"].get("password").is_none());
+    assert_eq!(queue["values"]["port"], 5672);
+    assert!(
+        queue["secrets"]["password"]
+            .as_str()
+            .unwrap()
+            .starts_with("<secret ")
+    );
 
     let web = root().join("testdata/valid/score.yaml");
     let run = score(&["resources", web.to_str().unwrap()]);
@@ -210,7 +218,20 @@ fn resources_lists_identity_provisioner_and_output_names_never_secret_values() {
         .position(|l| l.contains("route.default#"))
         .unwrap();
     assert!(dns < route, "{}", run.stdout);
-    assert!(run.stdout.contains("password (secret)"), "{}", run.stdout);
+    // Values are shown under their resource; the password as the Secret key holding it.
+    let host = lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("host: dns"))
+        .unwrap();
+    assert!(host.trim_end().ends_with(".localhost"), "{}", run.stdout);
+    assert!(
+        lines.iter().any(|l| l
+            .trim_start()
+            .starts_with("password: <secret hello-world-db-")
+            && l.ends_with("/password>")),
+        "{}",
+        run.stdout
+    );
 
     let catalog = json(&score(&[
         "resources",
@@ -355,4 +376,118 @@ fn overrides_change_the_file_before_validation() {
         assert_eq!(run.code, 2, "{args:?}");
         assert!(run.stderr.contains(message), "{}", run.stderr);
     }
+}
+
+/// The compiled Compose file of `testdata/valid/score.yaml` (postgres, dns, route), as JSON.
+fn compose_of_web(seed: &str) -> Value {
+    let run = score(&[
+        "compile",
+        "--target",
+        "compose",
+        "--seed",
+        seed,
+        "testdata/valid/score.yaml",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let source = score_spec::SourceFile::new("compose.yaml", run.stdout);
+    score_spec::parse_yaml(&source, &Default::default())
+        .unwrap()
+        .to_json()
+}
+
+#[test]
+fn resources_shows_output_values_but_never_a_generated_password() {
+    let seed = "resources-test-seed";
+    let compose = compose_of_web(seed);
+    let environment = &compose["services"]["hello-world-web"]["environment"];
+    // postgres://USER:PASSWORD@HOST:PORT/DB
+    let url = environment["DATABASE_URL"].as_str().unwrap();
+    let password = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(user_password, _)| user_password.split_once(':'))
+        .map(|(_, p)| p)
+        .unwrap();
+    assert!(password.len() >= 16, "{url}");
+
+    for format in [&["--format", "json"][..], &[][..]] {
+        let mut args = vec!["resources", "--target", "compose", "--seed", seed];
+        args.extend_from_slice(format);
+        args.push("testdata/valid/score.yaml");
+        let run = score(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            !run.stdout.contains(password),
+            "the password is shown:\n{}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("<secret: generated>"), "{}", run.stdout);
+    }
+    let run = score(&[
+        "resources",
+        "--target",
+        "compose",
+        "--seed",
+        seed,
+        "--format",
+        "json",
+        "testdata/valid/score.yaml",
+    ]);
+    let list = json(&run);
+    let by_type = |t: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["type"] == t)
+            .unwrap()
+            .clone()
+    };
+    let dns = by_type("dns");
+    let host = dns["values"]["host"].as_str().unwrap();
+    assert!(
+        host.starts_with("dns") && host.ends_with(".localhost"),
+        "{host}"
+    );
+    let postgres = by_type("postgres");
+    assert_eq!(postgres["values"]["host"], "score-postgres");
+    assert_eq!(postgres["values"]["port"], 5432);
+    // Names are shown (and match what the workload gets), the password is not.
+    let user = postgres["values"]["username"].as_str().unwrap();
+    assert!(url.contains(&format!("://{user}:")), "{url}");
+    assert!(postgres["values"].get("password").is_none());
+    assert_eq!(postgres["secret_outputs"], serde_json::json!(["password"]));
+
+    // score-k8s's `resources get-outputs UID`: the object alone, for jq.
+    let uid = dns["uid"].as_str().unwrap();
+    let run = score(&["resources", "--outputs", uid, "testdata/valid/score.yaml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(json(&run), serde_json::json!({ "host": host }));
+    let run = score(&[
+        "resources",
+        "--target",
+        "compose",
+        "--seed",
+        seed,
+        "--outputs",
+        postgres["uid"].as_str().unwrap(),
+        "testdata/valid/score.yaml",
+    ]);
+    let outputs = json(&run);
+    assert_eq!(outputs["port"], 5432);
+    assert!(outputs.get("password").is_none(), "{outputs}");
+    assert!(!run.stdout.contains(password));
+
+    let run = score(&[
+        "resources",
+        "--outputs",
+        "dns#nope",
+        "testdata/valid/score.yaml",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("no resource `dns#nope`; the resources are: postgres.default#hello-world.db"),
+        "{}",
+        run.stderr
+    );
 }

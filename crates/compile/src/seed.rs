@@ -57,9 +57,17 @@ impl Charset {
 #[derive(Clone)]
 pub struct Seed {
     secret: String,
-    /// In one compile's copy ([`Seed::tracking`]): the uids of the resources whose templates
-    /// drew values from the seed.
-    draws: Option<Arc<Mutex<BTreeSet<String>>>>,
+    /// In one compile's copy ([`Seed::tracking`]): what templates drew from the seed.
+    draws: Option<Arc<Mutex<Draws>>>,
+}
+
+/// What one compile's templates drew from the seed.
+#[derive(Clone, Debug, Default)]
+struct Draws {
+    /// The uids of the resources whose templates drew values.
+    uids: BTreeSet<String>,
+    /// The values drawn as secrets: `score resources` does not show an output holding one.
+    secrets: BTreeSet<String>,
 }
 
 impl Default for Seed {
@@ -102,8 +110,9 @@ impl Seed {
         self.secret == DEFAULT_SEED
     }
 
-    /// A copy for one compile that records which resources draw from it
-    /// ([`Seed::record_draw`], [`Seed::drawn_by`]); copies of it share the record.
+    /// A copy for one compile that records which resources draw from it and the secret
+    /// values drawn ([`Seed::record_draw`], [`Seed::drawn_by`], [`Seed::drawn_secrets`]);
+    /// copies of it share the record.
     pub(crate) fn tracking(&self) -> Seed {
         Seed {
             secret: self.secret.clone(),
@@ -111,25 +120,38 @@ impl Seed {
         }
     }
 
-    /// Notes that a value for resource `uid` was derived from the seed (a no-op unless
-    /// [`Seed::tracking`]).
-    pub(crate) fn record_draw(&self, uid: &str) {
+    /// Notes that `value` was derived from the seed for resource `uid` (a no-op unless
+    /// [`Seed::tracking`]). Values of the `alphanumeric` and `hex` charsets are recorded as
+    /// secrets; `lower` is the charset of names (databases, users, buckets).
+    pub(crate) fn record_draw(&self, uid: &str, value: &str, charset: Charset) {
         if let Some(draws) = &self.draws {
             let mut draws = draws
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if !draws.contains(uid) {
-                draws.insert(uid.to_owned());
+            if !draws.uids.contains(uid) {
+                draws.uids.insert(uid.to_owned());
+            }
+            if charset != Charset::Lower && !draws.secrets.contains(value) {
+                draws.secrets.insert(value.to_owned());
             }
         }
     }
 
-    /// The uids of the resources that drew from this seed, sorted.
-    pub(crate) fn drawn_by(&self) -> BTreeSet<String> {
+    fn draws(&self) -> Draws {
         self.draws
             .as_ref()
             .map(|d| d.lock().unwrap_or_else(|p| p.into_inner()).clone())
             .unwrap_or_default()
+    }
+
+    /// The uids of the resources that drew from this seed, sorted.
+    pub(crate) fn drawn_by(&self) -> BTreeSet<String> {
+        self.draws().uids
+    }
+
+    /// The secret values drawn from this seed (see [`Seed::record_draw`]).
+    pub(crate) fn drawn_secrets(&self) -> BTreeSet<String> {
+        self.draws().secrets
     }
 
     /// `length` characters of `charset`, determined by the seed, `scope` and `counter`.
@@ -273,17 +295,23 @@ mod tests {
     #[test]
     fn a_tracking_copy_records_draws_and_shares_them_with_its_clones() {
         let seed = Seed::new("s");
-        seed.record_draw("postgres.default#web.db");
+        seed.record_draw("postgres.default#web.db", "pw", Charset::Alphanumeric);
         assert!(seed.drawn_by().is_empty(), "only a tracking copy records");
+        assert!(seed.drawn_secrets().is_empty());
         let tracking = seed.tracking();
         assert_eq!(tracking, seed, "the same secret: the same values");
         let clone = tracking.clone();
-        clone.record_draw("redis.default#web.cache");
-        clone.record_draw("postgres.default#web.db");
-        clone.record_draw("redis.default#web.cache");
+        clone.record_draw("redis.default#web.cache", "pw1", Charset::Alphanumeric);
+        clone.record_draw("postgres.default#web.db", "user1", Charset::Lower);
+        clone.record_draw("redis.default#web.cache", "cafe", Charset::Hex);
         assert_eq!(
             tracking.drawn_by().into_iter().collect::<Vec<_>>(),
             ["postgres.default#web.db", "redis.default#web.cache"]
+        );
+        // `lower` draws are names, not secrets.
+        assert_eq!(
+            tracking.drawn_secrets().into_iter().collect::<Vec<_>>(),
+            ["cafe", "pw1"]
         );
         assert!(
             seed.tracking().drawn_by().is_empty(),

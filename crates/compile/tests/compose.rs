@@ -416,6 +416,24 @@ fn command_provisioners_add_compose_services_volumes_and_networks() {
 }
 
 #[test]
+fn command_provisioner_outputs_are_secret_in_the_report() {
+    // score-compose's protocol cannot mark a secret: a password is printed as plain text, so
+    // the report shows none of a command provisioner's values.
+    let (result, _) = compile_cache(
+        r#"{"resource_outputs": {"host": "cache-1", "password": "hunter2", "port": 11211}, "compose_services": {"cache-1": {"image": "memcached:1.6"}}}"#,
+    );
+    let out = result.unwrap_or_else(|d| panic!("{d}"));
+    let report = &out.resources[0];
+    assert_eq!(report.outputs, ["host", "password", "port"]);
+    assert_eq!(report.secret_outputs, report.outputs);
+    assert!(report.values.is_empty());
+    assert_eq!(
+        report.secrets["password"],
+        "<secret: from a command provisioner>"
+    );
+}
+
+#[test]
 fn command_provisioners_cannot_write_files_beside_the_compose_file() {
     let (result, _) = compile_cache(
         r#"{"resource_outputs": {"host": "h", "port": 1}, "relative_file_contents": {"conf/a.txt": "x"}}"#,

@@ -39,6 +39,7 @@
 
 pub mod commands;
 mod external;
+mod go_template;
 mod provision;
 mod route;
 pub mod templates;
@@ -269,25 +270,7 @@ pub fn parse_provisioners(text: &str, origin: &str) -> Result<Vec<Provisioner>, 
             file: origin.to_owned(),
             span: node.span,
         };
-        for (field, template) in provisioner.templates() {
-            if let Err(error) = templates::check_syntax(&provisioner, field, template) {
-                let pointer = format!("/{index}/{field}");
-                let span = document
-                    .locate(&pointer)
-                    .map_or(node.span, |l| l.primary_span());
-                diagnostics.push(
-                    Diagnostic::error(
-                        "score::provisioner::template-syntax",
-                        format!(
-                            "the `{field}` template of `{}` does not compile: {error}",
-                            provisioner.uri
-                        ),
-                    )
-                    .at(pointer, span)
-                    .with_source(&source),
-                );
-            }
-        }
+        diagnostics.extend(syntax_errors(&provisioner, &source, &document, index));
         provisioners.push(provisioner);
     }
     if diagnostics.is_empty() {
@@ -295,6 +278,39 @@ pub fn parse_provisioners(text: &str, origin: &str) -> Result<Vec<Provisioner>, 
     } else {
         Err(diagnostics)
     }
+}
+
+/// An error for each template of `provisioner` (entry `index` of `document`) that does not
+/// compile; a Go template says so and what to write instead.
+fn syntax_errors(
+    provisioner: &Provisioner,
+    source: &SourceFile,
+    document: &Node,
+    index: usize,
+) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for (field, template) in provisioner.templates() {
+        let Err(error) = templates::check_syntax(provisioner, field, template) else {
+            continue;
+        };
+        let pointer = format!("/{index}/{field}");
+        let span = document
+            .locate(&pointer)
+            .map_or(provisioner.span, |l| l.primary_span());
+        let uri = &provisioner.uri;
+        diagnostics.push(match go_template::find(&template.source) {
+            Some(construct) => {
+                go_template::diagnostic(&construct, field, uri, template, source, pointer, span)
+            }
+            None => Diagnostic::error(
+                "score::provisioner::template-syntax",
+                format!("the `{field}` template of `{uri}` does not compile: {error}"),
+            )
+            .at(pointer, span)
+            .with_source(source),
+        });
+    }
+    diagnostics
 }
 
 impl Provisioner {

@@ -276,9 +276,7 @@ fn random(
         .lookup("uid")
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
-    // The compile warns when what it generated comes from the public default seed.
-    seed.record_draw(&uid);
-    Ok(match key {
+    let value = match key {
         Some(key) => seed.string(&format!("key:{key}"), 0, length, charset),
         None => {
             // One stream per resource and template; each call takes the next value.
@@ -290,7 +288,11 @@ fn random(
             let field = state.name().rsplit('/').next().unwrap_or_default();
             seed.string(&format!("{uid}/{field}"), counter, length, charset)
         }
-    })
+    };
+    // The compile warns when what it generated comes from the public default seed, and
+    // `score resources` hides outputs holding a generated secret.
+    seed.record_draw(&uid, &value, charset);
+    Ok(value)
 }
 
 /// Lower-case `text`, with runs of characters a DNS label cannot hold turned into one `-`,

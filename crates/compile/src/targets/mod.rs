@@ -5,6 +5,8 @@ pub mod compose;
 pub mod kubernetes;
 mod startup;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use base64::Engine as _;
 use score_spec::diagnostics::{Diagnostic, Diagnostics};
 use score_spec::model::{Container, File, FileContent, Volume, pointer};
@@ -19,8 +21,8 @@ use crate::resources::{ResourceGraph, location};
 use crate::secrets;
 
 /// What became of one resource in a compile: its identity, who declared it, the provisioner
-/// that handled it and the names of its outputs (never their values). `score resources`
-/// prints these; embedders can use them to inspect a compile.
+/// that handled it, its outputs, and the values of those that are not secret. `score
+/// resources` prints these; embedders can use them to inspect a compile.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ResourceReport {
     /// `type.class#workload.name`, or `type.class#id` for a shared resource.
@@ -39,8 +41,16 @@ pub struct ResourceReport {
     pub provisioner: Option<String>,
     /// The names of its outputs, sorted.
     pub outputs: Vec<String>,
-    /// The names of the outputs that are secrets (a subset of `outputs`).
+    /// The names of the outputs that are secrets (a subset of `outputs`): those holding a
+    /// `secret_ref`, a value `random()` drew as a secret (any charset but `lower`), or, on
+    /// Compose, anything a command provisioner printed (its protocol cannot mark secrets).
     pub secret_outputs: Vec<String>,
+    /// The values of the outputs that are not secret, by name.
+    pub values: BTreeMap<String, Value>,
+    /// What stands for each secret output instead of its value: `<secret NAME/KEY>` for a
+    /// reference to a Kubernetes Secret (with the text around it), `<secret: generated>`,
+    /// `<secret: from a command provisioner>`.
+    pub secrets: BTreeMap<String, String>,
     /// The uids of the resources its params use, which are provisioned before it.
     pub depends_on: Vec<String>,
 }
@@ -54,33 +64,27 @@ pub struct Declarer {
     pub resource: String,
 }
 
+/// What a compile knows of outputs' secrecy besides secret references.
+pub(crate) struct Secrecy<'a> {
+    /// The values `random()` drew as secrets.
+    pub drawn: &'a BTreeSet<String>,
+    /// Every output of a command provisioner is secret (Compose: score-compose's protocol has
+    /// no secret markers, so a password is printed as plain text).
+    pub command_outputs: bool,
+}
+
 /// One report per resource, in provisioning order.
 pub(crate) fn resource_reports(
     graph: &ResourceGraph,
     workloads: &[&Workload],
-    provisioned: Option<&Provisioned>,
+    provisioned: Option<(&Provisioned, Secrecy)>,
 ) -> Vec<ResourceReport> {
     graph
         .nodes
         .iter()
         .enumerate()
         .map(|(i, node)| {
-            let outputs = provisioned
-                .and_then(|p| p.outputs.get(i))
-                .and_then(Value::as_object);
-            let names = |secret_only: bool| -> Vec<String> {
-                let mut names: Vec<String> = outputs
-                    .into_iter()
-                    .flatten()
-                    .filter(|(_, v)| {
-                        !secret_only || find_string(v, &secrets::contains_secret).is_some()
-                    })
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                names.sort();
-                names
-            };
-            ResourceReport {
+            let mut report = ResourceReport {
                 uid: node.uid.clone(),
                 r#type: node.r#type.clone(),
                 class: node.class.clone(),
@@ -93,17 +97,73 @@ pub(crate) fn resource_reports(
                         resource: d.name.clone(),
                     })
                     .collect(),
-                provisioner: provisioned.map(|p| p.provisioners[i].clone()),
-                outputs: names(false),
-                secret_outputs: names(true),
+                provisioner: None,
+                outputs: Vec::new(),
+                secret_outputs: Vec::new(),
+                values: BTreeMap::new(),
+                secrets: BTreeMap::new(),
                 depends_on: node
                     .depends_on
                     .iter()
                     .map(|&j| graph.nodes[j].uid.clone())
                     .collect(),
+            };
+            if let Some((p, secrecy)) = &provisioned {
+                let uri = &p.provisioners[i];
+                let from_command = secrecy.command_outputs && uri.starts_with("cmd://");
+                let outputs = p.outputs.get(i).and_then(Value::as_object);
+                for (name, value) in outputs.into_iter().flatten() {
+                    report.outputs.push(name.clone());
+                    match hidden(value, secrecy.drawn, from_command) {
+                        None => {
+                            report.values.insert(name.clone(), value.clone());
+                        }
+                        Some(stand_in) => {
+                            report.secret_outputs.push(name.clone());
+                            report.secrets.insert(name.clone(), stand_in);
+                        }
+                    }
+                }
+                report.outputs.sort();
+                report.secret_outputs.sort();
+                report.provisioner = Some(uri.clone());
             }
+            report
         })
         .collect()
+}
+
+/// The reports of a provisioning compile: `seed` is the compile's tracking copy, whose
+/// secret draws are hidden; `command_outputs` hides everything command provisioners printed.
+pub(crate) fn provisioned_reports(
+    graph: &ResourceGraph,
+    workloads: &[&Workload],
+    provisioned: &Provisioned,
+    seed: &crate::seed::Seed,
+    command_outputs: bool,
+) -> Vec<ResourceReport> {
+    let drawn = seed.drawn_secrets();
+    let secrecy = Secrecy {
+        drawn: &drawn,
+        command_outputs,
+    };
+    resource_reports(graph, workloads, Some((provisioned, secrecy)))
+}
+
+/// What stands for an output's value when it is secret; `None` when it may be shown.
+fn hidden(value: &Value, drawn: &BTreeSet<String>, from_command: bool) -> Option<String> {
+    if from_command {
+        return Some("<secret: from a command provisioner>".into());
+    }
+    let generated = |s: &str| drawn.iter().any(|d| s.contains(d.as_str()));
+    if find_string(value, &generated).is_some() {
+        return Some("<secret: generated>".into());
+    }
+    find_string(value, &secrets::contains_secret)?;
+    Some(match value {
+        Value::String(s) => secrets::describe(s),
+        _ => secrets::describe(&value.to_string()),
+    })
 }
 
 /// The workloads sorted by name, so that nothing depends on the order they were given in;

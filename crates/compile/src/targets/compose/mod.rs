@@ -10,6 +10,7 @@
 //! networks and configs are added; every workload service waits for the provisioned services
 //! of the resources it uses (`depends_on` with a condition).
 
+mod build;
 mod publish;
 mod workload;
 
@@ -28,8 +29,10 @@ use crate::provisioners::{
 };
 use crate::resources::{ResourceGraph, location};
 use crate::seed::Seed;
+pub use build::Build;
+
 use crate::targets::{
-    ResourceReport, find_string, resource_reports, sorted_workloads, workload_services,
+    ResourceReport, find_string, provisioned_reports, sorted_workloads, workload_services,
 };
 
 /// The uri of the built-in provisioner of `environment` resources, which the compiler handles
@@ -53,6 +56,11 @@ pub struct Options<'a> {
     pub project: Option<String>,
     /// Replaces `image: "."`.
     pub image: Option<String>,
+    /// Containers whose image Compose builds (`build:` in their service, no `image`), such
+    /// as `"web=./src".parse()` (see [`Build`]); a container named here needs no image, and
+    /// its `image`, `"."` or not, is not used. Each must name exactly one container of the
+    /// workloads compiled.
+    pub build: Vec<Build>,
     /// Drives every generated password.
     pub seed: Seed,
     /// Consulted before the built-in provisioners, in order.
@@ -81,6 +89,7 @@ impl Default for Options<'_> {
         Options {
             project: None,
             image: None,
+            build: Vec::new(),
             seed: Seed::default(),
             provisioners: Vec::new(),
             files: &NoSourceFiles,
@@ -172,8 +181,11 @@ pub fn env_file(variables: &[String]) -> String {
 pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diagnostics> {
     let workloads = sorted_workloads(workloads)?;
     check_service_names(&workloads)?;
+    let builds = build::resolve(&options.build, &workloads).map_err(Diagnostics)?;
     let graph = ResourceGraph::build(&workloads)?;
-    let provisioned = provision(&workloads, &graph, options)?;
+    // Tracking what `random()` draws tells `score resources` which outputs are secret.
+    let seed = options.seed.tracking();
+    let provisioned = provision(&workloads, &graph, options, &seed)?;
 
     let (mut sections, services_of_resource) = provisioned_sections(&provisioned);
     let mut diagnostics = Diagnostics::new();
@@ -208,6 +220,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
             provisioned: &provisioned,
             environment: &environment,
             image: options.image.as_deref(),
+            builds: build::of_workload(&builds, i),
             files: options.files,
             waits: &waits,
             publish: options
@@ -230,23 +243,8 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
                 .get("services")
                 .is_some_and(|s| s.contains_key(&name))
             {
-                let other = if services_of_resource.iter().flatten().any(|s| *s == name) {
-                    "a provisioner"
-                } else {
-                    "another workload"
-                };
-                diagnostics.push(
-                    Diagnostic::error(
-                        "score::compose::service-name",
-                        format!(
-                            "workload `{}` makes service `{name}`, which {other} also makes",
-                            w.name()
-                        ),
-                    )
-                    .at("/metadata/name", w.metadata.name.span)
-                    .with_help("rename the workload or the container")
-                    .with_source(&w.source),
-                );
+                let by_provisioner = services_of_resource.iter().flatten().any(|s| *s == name);
+                diagnostics.push(service_clash(w, &name, by_provisioner));
             }
             sections
                 .entry("services")
@@ -264,8 +262,27 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         compose: assemble(options, sections)?,
         environment: used_variables.into_iter().collect(),
         warnings: warnings.sorted(),
-        resources: resource_reports(&graph, &workloads, Some(&provisioned)),
+        resources: provisioned_reports(&graph, &workloads, &provisioned, &seed, true),
     })
+}
+
+/// Workload `w` makes service `name`, which a provisioner or another workload made already.
+fn service_clash(w: &Workload, name: &str, by_provisioner: bool) -> Diagnostic {
+    let other = if by_provisioner {
+        "a provisioner"
+    } else {
+        "another workload"
+    };
+    Diagnostic::error(
+        "score::compose::service-name",
+        format!(
+            "workload `{}` makes service `{name}`, which {other} also makes",
+            w.name()
+        ),
+    )
+    .at("/metadata/name", w.metadata.name.span)
+    .with_help("rename the workload or the container")
+    .with_source(&w.source)
 }
 
 /// The top-level sections of the Compose file (`services`, `volumes`, …), by name.
@@ -328,6 +345,7 @@ fn provision(
     workloads: &[&Workload],
     graph: &ResourceGraph,
     options: &Options,
+    seed: &Seed,
 ) -> Result<provisioners::Provisioned, Diagnostics> {
     let provisioners: Vec<&Provisioner> = options
         .provisioners
@@ -348,7 +366,7 @@ fn provision(
         graph,
         &provisioners,
         &target,
-        &options.seed,
+        seed,
         options.commands,
     )?;
     let mut diagnostics = Diagnostics::new();

@@ -26,6 +26,8 @@ pub(super) struct Convert<'a> {
     /// Per graph node: provisioned as an `environment` resource.
     pub environment: &'a [bool],
     pub image: Option<&'a str>,
+    /// `--build` sections of this workload's containers, by container name.
+    pub builds: BTreeMap<&'a str, &'a Map<String, Value>>,
     pub files: &'a dyn SourceFiles,
     /// Provisioned services this workload waits for, with the condition.
     pub waits: &'a BTreeMap<String, &'static str>,
@@ -68,14 +70,18 @@ impl Convert<'_> {
     ) -> Option<Map<String, Value>> {
         let w = self.workload;
         let mut s = Map::new();
-        let image = match container_image(w, name, c, self.image) {
-            Ok(image) => image,
-            Err(d) => {
-                out.diagnostics.push(*d);
-                return None;
-            }
-        };
-        s.insert("image".into(), escape_interpolation(&image).into());
+        if let Some(build) = self.builds.get(name) {
+            // Built, not pulled: Compose names the image `<project>-<service>`.
+            s.insert("build".into(), Value::Object((*build).clone()));
+        } else {
+            match container_image(w, name, c, self.image) {
+                Ok(image) => s.insert("image".into(), escape_interpolation(&image).into()),
+                Err(d) => {
+                    out.diagnostics.push(*d);
+                    return None;
+                }
+            };
+        }
         let environment = self.environment(name, c, out);
         // Score `command` is what runs (Compose `entrypoint`), `args` its arguments (Compose
         // `command`), written so the container gets the argv Kubernetes would give it.

@@ -25,7 +25,7 @@ use crate::resources::ResourceGraph;
 use crate::secrets;
 use crate::seed::Seed;
 use crate::targets::{
-    ResourceReport, find_string, resource_reports, sorted_workloads, workload_services,
+    ResourceReport, find_string, provisioned_reports, sorted_workloads, workload_services,
 };
 
 pub use crate::provisioners::ExternalWorkloads;
@@ -48,6 +48,11 @@ pub fn selector_labels(workload: &str) -> [(&'static str, &str); 2] {
 pub struct Options<'a> {
     /// Set on every namespaced object.
     pub namespace: Option<String>,
+    /// With `namespace`, also emit its Namespace object, first in the output (as score-k8s's
+    /// `--generate-namespace` does). It carries Pod Security "restricted" in `warn` and
+    /// `audit` mode only: the built-in provisioners' pods pass it, but workloads' own pods are
+    /// compiled as written and may not, so enforcing it would refuse them.
+    pub generate_namespace: bool,
     /// Replaces `image: "."`.
     pub image: Option<String>,
     /// Drives every generated secret. The default ([`crate::seed::DEFAULT_SEED`]) is public:
@@ -70,6 +75,7 @@ impl Default for Options<'_> {
     fn default() -> Self {
         Options {
             namespace: None,
+            generate_namespace: false,
             image: None,
             seed: Seed::default(),
             provisioners: Vec::new(),
@@ -181,6 +187,9 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         for (m, _) in &mut manifests {
             set_namespace(m, namespace);
         }
+        if options.generate_namespace {
+            manifests.insert(0, (namespace_object(namespace), Origin::Flag));
+        }
     }
 
     let unique = collapse_duplicates(manifests, &workloads, &graph, &mut diagnostics);
@@ -195,7 +204,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
     Ok(Output {
         manifests: unique.into_iter().map(|(m, _)| m).collect(),
         warnings: warnings.sorted(),
-        resources: resource_reports(&graph, &workloads, Some(&provisioned)),
+        resources: provisioned_reports(&graph, &workloads, &provisioned, &seed, false),
     })
 }
 
@@ -254,11 +263,30 @@ fn collapse_duplicates(
     unique
 }
 
-/// Who produced a manifest: a resource (index into the graph) or a workload.
+/// Who produced a manifest: a resource (index into the graph), a workload, or
+/// `--generate-namespace`.
 #[derive(Clone, Copy, Debug)]
 enum Origin {
     Resource(usize),
     Workload(usize),
+    Flag,
+}
+
+/// The Namespace `generate_namespace` adds: Pod Security "restricted" warns and audits (the
+/// built-in provisioners' pods pass it; workloads' pods may not, so it is not enforced).
+fn namespace_object(name: &str) -> Value {
+    serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": name,
+            "labels": {
+                "app.kubernetes.io/managed-by": MANAGED_BY,
+                "pod-security.kubernetes.io/audit": "restricted",
+                "pod-security.kubernetes.io/warn": "restricted",
+            },
+        },
+    })
 }
 
 fn str_at(m: &Value, pointer: &str) -> String {
@@ -321,6 +349,7 @@ fn describe_origin(
                     .with_source(&w.source),
             )
         }
+        Origin::Flag => ("`--generate-namespace`".into(), Diagnostic::error("", "")),
     }
 }
 
