@@ -242,11 +242,11 @@ fn build_gives_the_service_a_build_section_instead_of_an_image() {
     assert_eq!(web["build"]["args"]["DEBUG"], "1");
     assert!(web.get("image").is_none(), "{web}");
 
-    // Without --build or --image the image is missing, as before.
+    // Without --build or --image the image is missing; the help offers both.
     let run = compile(&[]);
     assert_eq!(run.code, 1);
     assert!(
-        run.stderr.contains("score::image::missing"),
+        run.stderr.contains("score::image::missing") && run.stderr.contains("--build"),
         "{}",
         run.stderr
     );

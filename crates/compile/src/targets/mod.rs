@@ -257,12 +257,14 @@ pub(crate) fn find_string(value: &Value, matches: &dyn Fn(&str) -> bool) -> Opti
     find(value, matches).map(|tokens| tokens.iter().rev().map(|t| format!("/{t}")).collect())
 }
 
-/// The image of a container: as written, or `--image` for `image: "."`.
+/// The image of a container: as written, or `--image` for `image: "."`. `help` says how to
+/// give one on this target.
 pub(crate) fn container_image(
     workload: &Workload,
     name: &str,
     container: &Container,
     image: Option<&str>,
+    help: &str,
 ) -> Result<String, Box<Diagnostic>> {
     if container.image.value != "." {
         return Ok(container.image.value.clone());
@@ -274,7 +276,7 @@ pub(crate) fn container_image(
                 format!("container `{name}` has `image: \".\"`, which means the image is given when compiling, but no image was given"),
             )
             .at(format!("{}/image", pointer::container(name)), container.image.span)
-            .with_help("pass `--image IMAGE` (for example the image your CI just built)")
+            .with_help(help)
             .with_source(&workload.source),
         )
     })

@@ -18,6 +18,9 @@ use crate::seed::sha256_hex;
 use crate::targets::startup::Startup;
 use crate::targets::{container_image, file_bytes, unresolved, volume_resource};
 
+/// How to give the image of a container written `image: "."`: pulled, or built from source.
+const IMAGE_HELP: &str = "pass `--image IMAGE` (for example the image your CI just built), or `--build CONTAINER=CONTEXT` to have Compose build it from a local directory";
+
 pub(super) struct Convert<'a> {
     pub workload: &'a Workload,
     pub index: usize,
@@ -74,7 +77,7 @@ impl Convert<'_> {
             // Built, not pulled: Compose names the image `<project>-<service>`.
             s.insert("build".into(), Value::Object((*build).clone()));
         } else {
-            match container_image(w, name, c, self.image) {
+            match container_image(w, name, c, self.image, IMAGE_HELP) {
                 Ok(image) => s.insert("image".into(), escape_interpolation(&image).into()),
                 Err(d) => {
                     out.diagnostics.push(*d);

@@ -20,6 +20,9 @@ use crate::seed::sha256_hex;
 use crate::targets::startup::{Role, Startup};
 use crate::targets::{container_image, file_bytes, unresolved, volume_resource};
 
+/// How to give the image of a container written `image: "."`.
+const IMAGE_HELP: &str = "pass `--image IMAGE` (for example the image your CI just built)";
+
 /// The volume every file of the ConfigMap is mounted from.
 const FILES_VOLUME: &str = "score-files";
 
@@ -289,7 +292,7 @@ impl Convert<'_> {
         let w = self.workload;
         let mut out = Map::new();
         out.insert("name".into(), name.into());
-        let image = match container_image(w, name, c, self.image) {
+        let image = match container_image(w, name, c, self.image, IMAGE_HELP) {
             Ok(image) => image,
             Err(d) => {
                 diagnostics.push(*d);
