@@ -108,10 +108,14 @@ pub struct Args {
     catalog_namespace: Option<String>,
     #[command(flatten)]
     overrides: OverrideArgs,
-    /// How to print problems: `human` (source snippets) or `github` (GitHub Actions
-    /// annotations on the offending lines; on stdout when `-o FILE` is given, else stderr).
+    /// How to print problems: `human` (source snippets; after 3 warnings with the same code,
+    /// the others are counted in one line) or `github` (GitHub Actions annotations on the
+    /// offending lines, every one; on stdout when `-o FILE` is given, else stderr).
     #[arg(long, value_enum, default_value_t = report::MessageFormat::Human)]
     message_format: report::MessageFormat,
+    /// Print errors only: no warnings.
+    #[arg(short, long)]
+    quiet: bool,
     /// Score files, or directories searched recursively for `score.yaml`, `score.yml` and
     /// `score.json`.
     #[arg(required = true, value_name = "PATH")]
@@ -303,6 +307,7 @@ pub fn run(request: Args) -> ExitCode {
     };
     let messages = report::Messages {
         format: request.message_format,
+        quiet: request.quiet,
         // Annotations must not end up inside the YAML written to stdout.
         to_stdout: matches!(&request.output, Some(p) if p != Path::new("-")),
     };

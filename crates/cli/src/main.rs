@@ -45,11 +45,15 @@ enum Command {
     /// Exit status: 0 when every file is valid (warnings allowed), 1 when any is invalid,
     /// 2 for usage errors (such as a path that does not exist).
     Validate {
-        /// How to print diagnostics: `human` (source snippets, on stderr), `json` (one array
-        /// of diagnostics on stdout) or `github` (GitHub Actions annotations on stdout, so CI
-        /// shows each on its line).
+        /// How to print diagnostics: `human` (source snippets, on stderr; after 3 warnings
+        /// with the same code, the others are counted in one line), `json` (one array of
+        /// every diagnostic on stdout) or `github` (GitHub Actions annotations on stdout, so
+        /// CI shows each on its line).
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Print errors only: no warnings, and no summary line when every file is valid.
+        #[arg(short, long)]
+        quiet: bool,
         #[command(flatten)]
         overrides: compile::OverrideArgs,
         /// Score files, or directories searched recursively for `score.yaml`, `score.yml` and
@@ -135,9 +139,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate {
             format,
+            quiet,
             overrides,
             paths,
-        } => validate(format, &overrides, &paths),
+        } => validate(format, quiet, &overrides, &paths),
         Command::Compile(args) => compile::run(*args),
         Command::Generate(args) => compile::generate(*args),
         Command::CheckVersion(args) => version::run(args),
@@ -164,6 +169,7 @@ fn main() -> ExitCode {
 
 fn validate(
     format: Format,
+    quiet: bool,
     overrides: &compile::OverrideArgs,
     paths: &[std::path::PathBuf],
 ) -> ExitCode {
@@ -205,11 +211,13 @@ fn validate(
         all.extend(diagnostics);
     }
     match format {
-        Format::Json => report::json(&all),
-        Format::Human => report::human(&all, files.len(), invalid),
+        Format::Json => report::json(&report::keep(&all, quiet)),
+        Format::Human => report::human(&all, files.len(), invalid, quiet),
         Format::Github => {
-            report::github(&all, &mut std::io::stdout().lock());
-            report::summary_only(&all, files.len(), invalid);
+            report::github(&report::keep(&all, quiet), &mut std::io::stdout().lock());
+            if !quiet || invalid > 0 {
+                report::summary_only(&all, files.len(), invalid);
+            }
         }
     }
     if invalid > 0 {

@@ -12,6 +12,10 @@ pub fn json(diagnostics: &[Diagnostic]) {
     let _ = writeln!(out);
 }
 
+/// Warnings of one code shown in full by the human format; the rest are counted in one line.
+/// Errors are always shown in full: each one is a place to fix.
+pub const SHOWN_PER_CODE: usize = 3;
+
 /// The one-line summary on stderr.
 pub fn summary_only(diagnostics: &[Diagnostic], files: usize, invalid: usize) {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -19,16 +23,93 @@ pub fn summary_only(diagnostics: &[Diagnostic], files: usize, invalid: usize) {
     eprintln!("{}", summary(files, invalid, errors, warnings));
 }
 
-/// Snippets on stderr, then a one-line summary.
-pub fn human(diagnostics: &[Diagnostic], files: usize, invalid: usize) {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    {
-        let mut err = std::io::stderr().lock();
-        for diagnostic in diagnostics {
-            let _ = write!(err, "{}", render(diagnostic, color));
+/// Snippets on stderr (repeated warnings grouped), then a one-line summary, left out when
+/// `quiet` and every file is valid.
+pub fn human(diagnostics: &[Diagnostic], files: usize, invalid: usize, quiet: bool) {
+    write_grouped(
+        &mut std::io::stderr().lock(),
+        &keep(diagnostics, quiet),
+        color(),
+        "`--format json` lists them all",
+    );
+    if !quiet || invalid > 0 {
+        summary_only(diagnostics, files, invalid);
+    }
+}
+
+/// The diagnostics to print: without the warnings when `quiet` (`--quiet` prints errors
+/// only, in every format).
+pub fn keep(diagnostics: &[Diagnostic], quiet: bool) -> Vec<Diagnostic> {
+    diagnostics
+        .iter()
+        .filter(|d| !quiet || d.is_error())
+        .cloned()
+        .collect()
+}
+
+fn color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Which diagnostics the human format shows in full, and for each warning code with more
+/// than [`SHOWN_PER_CODE`] warnings, how many it leaves out (codes in order of first
+/// appearance).
+pub fn group(diagnostics: &[Diagnostic]) -> (Vec<&Diagnostic>, Vec<(&'static str, usize)>) {
+    let mut shown = Vec::new();
+    let mut seen: Vec<(&'static str, usize)> = Vec::new();
+    for d in diagnostics {
+        if d.is_error() {
+            shown.push(d);
+            continue;
+        }
+        let count = match seen.iter_mut().find(|(code, _)| *code == d.code) {
+            Some((_, count)) => count,
+            None => {
+                seen.push((d.code, 0));
+                &mut seen.last_mut().expect("just pushed").1
+            }
+        };
+        *count += 1;
+        if *count <= SHOWN_PER_CODE {
+            shown.push(d);
         }
     }
-    summary_only(diagnostics, files, invalid);
+    let hidden = seen
+        .into_iter()
+        .filter(|(_, count)| *count > SHOWN_PER_CODE)
+        .map(|(code, count)| (code, count - SHOWN_PER_CODE))
+        .collect();
+    (shown, hidden)
+}
+
+/// The snippets of [`group`]'s shown diagnostics, then one line per code it left out;
+/// `all` says where to find every one.
+fn write_grouped(out: &mut dyn Write, diagnostics: &[Diagnostic], color: bool, all: &str) {
+    let (shown, hidden) = group(diagnostics);
+    for diagnostic in shown {
+        let _ = write!(out, "{}", render(diagnostic, color));
+    }
+    for (code, count) in hidden {
+        let _ = writeln!(
+            out,
+            "… and {} more {code} {} (like the ones above; {all})",
+            thousands(count),
+            if count == 1 { "warning" } else { "warnings" },
+        );
+    }
+}
+
+/// `1997` as `1,997`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// How `compile` prints problems.
@@ -43,25 +124,40 @@ pub enum MessageFormat {
 /// Where and how a compile prints its problems.
 pub struct Messages {
     pub format: MessageFormat,
+    /// `--quiet`: errors only.
+    pub quiet: bool,
     /// Annotations go to stdout (where GitHub reads them) unless the output does.
     pub to_stdout: bool,
 }
 
 impl Messages {
     pub fn compile_problems(&self, diagnostics: &[Diagnostic]) {
+        let shown = keep(diagnostics, self.quiet);
         if self.format == MessageFormat::Github {
             if self.to_stdout {
-                github(diagnostics, &mut std::io::stdout().lock());
+                github(&shown, &mut std::io::stdout().lock());
             } else {
-                github(diagnostics, &mut std::io::stderr().lock());
+                github(&shown, &mut std::io::stderr().lock());
             }
+        } else {
+            write_grouped(
+                &mut std::io::stderr().lock(),
+                &shown,
+                color(),
+                "`--message-format github` lists them all",
+            );
         }
-        compile_problems(diagnostics, self.format == MessageFormat::Human);
+        compile_failed(diagnostics);
     }
 }
 
+/// Annotations of one level GitHub shows per step; the others are only in the step's log.
+const GITHUB_SHOWN_PER_LEVEL: usize = 10;
+
 /// One GitHub Actions annotation per diagnostic, on the line it is about: a CI run shows it on
-/// the pull request's diff. Messages keep their help as a second line.
+/// the pull request's diff. Messages keep their help as a second line. Every diagnostic is
+/// written (the log keeps them all; GitHub limits errors and warnings separately, so warnings
+/// never hide an error); past GitHub's limit a notice says where the rest are.
 pub fn github(diagnostics: &[Diagnostic], out: &mut dyn Write) {
     // Workflow command syntax: data escapes `%`, CR and LF; properties also `:` and `,`.
     let data = |s: &str| {
@@ -92,23 +188,37 @@ pub fn github(diagnostics: &[Diagnostic], out: &mut dyn Write) {
             data(&message)
         );
     }
-}
-
-/// Snippets on stderr (unless `snippets` is false), then a one-line summary of a compile that
-/// failed.
-pub fn compile_problems(diagnostics: &[Diagnostic], snippets: bool) {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut err = std::io::stderr().lock();
-    if snippets {
-        for diagnostic in diagnostics {
-            let _ = write!(err, "{}", render(diagnostic, color));
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    for (level, count) in [("error", errors), ("warning", diagnostics.len() - errors)] {
+        if count > GITHUB_SHOWN_PER_LEVEL {
+            let _ = writeln!(
+                out,
+                "::notice title=score::GitHub shows {GITHUB_SHOWN_PER_LEVEL} {level} annotations per step; all {count} are in this step's log"
+            );
         }
     }
+}
+
+/// Snippets on stderr (unless `snippets` is false; repeated warnings grouped), then a
+/// one-line summary of a compile that failed.
+pub fn compile_problems(diagnostics: &[Diagnostic], snippets: bool) {
+    if snippets {
+        write_grouped(
+            &mut std::io::stderr().lock(),
+            diagnostics,
+            color(),
+            "`score compile --message-format github` lists them all",
+        );
+    }
+    compile_failed(diagnostics);
+}
+
+/// The one-line summary of a compile that failed (nothing when it did not).
+fn compile_failed(diagnostics: &[Diagnostic]) {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     if errors > 0 {
-        let _ = writeln!(
-            err,
+        eprintln!(
             "compile failed: {}, {}; nothing was written",
             plural(errors, "error"),
             plural(diagnostics.len() - errors, "warning")

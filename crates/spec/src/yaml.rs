@@ -61,14 +61,37 @@ pub(crate) fn parse_document(
             .with_help("a Score workload is a small file; check that this is the file you meant"),
         ));
     }
-    if text.trim_start_matches('\u{feff}').trim().is_empty() {
-        return Err(Box::new(
-            Diagnostic::error("score::input::empty", "the file is empty").with_help(
-                "a workload needs at least `apiVersion`, `metadata.name` and `containers`",
-            ),
-        ));
+    if let Some(empty) = empty(text) {
+        return Err(Box::new(empty));
     }
     Builder::new(text, limits).run()
+}
+
+/// The problem with a file holding no YAML node (nothing, blanks, comments), placed at 1:1 so
+/// every format shows a line.
+fn empty(text: &str) -> Option<Diagnostic> {
+    let content = text.trim_start_matches('\u{feff}');
+    let message = if content.trim().is_empty() {
+        "the file is empty"
+    } else if content
+        .lines()
+        .all(|line| line.trim().is_empty() || line.trim_start().starts_with('#'))
+    {
+        "the file holds only comments"
+    } else {
+        return None;
+    };
+    let start = Span {
+        offset: 0,
+        len: 0,
+        line: 1,
+        column: 1,
+    };
+    Some(
+        Diagnostic::error("score::input::empty", message)
+            .at("/", start)
+            .with_help("a workload needs at least `apiVersion`, `metadata.name` and `containers`"),
+    )
 }
 
 /// A collection being read.

@@ -519,7 +519,6 @@ fn a_root_that_is_not_a_mapping_is_a_schema_error() {
         ("[a, b]", "an array"),
         ("null", "a null"),
         ("~\n", "a null"),
-        ("# only a comment\n", "a null"),
         ("---\n", "a null"),
         ("--- |\n  text\n", "a string"),
     ] {
@@ -534,6 +533,19 @@ fn empty_and_blank_inputs_are_rejected() {
     for text in ["", " ", "\n", "\n\n\n", "  \t \n \r\n", "\t"] {
         let d = rejected(text);
         assert_eq!(d.code, "score::input::empty", "{text:?}");
+        assert_eq!(d.message, "the file is empty", "{text:?}");
+        // Placed at the start, so every format shows a line.
+        let span = d.span.expect("a span");
+        assert_eq!(
+            (span.offset, span.len, span.line, span.column),
+            (0, 0, 1, 1)
+        );
+    }
+    for text in ["# only a comment\n", "\n  # a\n#b", "\u{feff}# c\r\n"] {
+        let d = rejected(text);
+        assert_eq!(d.code, "score::input::empty", "{text:?}");
+        assert_eq!(d.message, "the file holds only comments", "{text:?}");
+        assert_eq!(d.span.map(|s| (s.line, s.column)), Some((1, 1)), "{text:?}");
     }
 }
 

@@ -1,5 +1,6 @@
 //! The outputs workloads compile to, and what they share.
 
+mod annotations;
 pub mod backstage;
 pub mod compose;
 pub mod kubernetes;

@@ -10,6 +10,7 @@
 //! networks and configs are added; every workload service waits for the provisioned services
 //! of the resources it uses (`depends_on` with a condition).
 
+mod annotations;
 mod build;
 mod publish;
 mod workload;
@@ -183,12 +184,26 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
     check_service_names(&workloads)?;
     let builds = build::resolve(&options.build, &workloads).map_err(Diagnostics)?;
     let graph = ResourceGraph::build(&workloads)?;
+    let invalid = annotations::check_values(&workloads, &graph);
+    if invalid.has_errors() {
+        return Err(invalid.sorted());
+    }
     // Tracking what `random()` draws tells `score resources` which outputs are secret.
     let seed = options.seed.tracking();
     let provisioned = provision(&workloads, &graph, options, &seed)?;
 
     let (mut sections, services_of_resource) = provisioned_sections(&provisioned);
-    let mut diagnostics = Diagnostics::new();
+    let (errors, read): (Vec<_>, Vec<_>) = annotations::apply(
+        &workloads,
+        &graph,
+        &provisioned,
+        &consulted(options),
+        &mut sections,
+        &services_of_resource,
+    )
+    .into_iter()
+    .partition(Diagnostic::is_error);
+    let (mut diagnostics, mut warnings) = (Diagnostics(errors), Diagnostics(read));
     let no_services = Map::new();
     diagnostics.extend(publish::check(
         &options.publish,
@@ -206,7 +221,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         .map(|(n, uri)| n.r#type == "environment" && uri == ENVIRONMENT_PROVISIONER)
         .collect();
 
-    let mut warnings = provisioned.warnings.clone();
+    warnings.extend(provisioned.warnings.clone());
     let mut used_variables = BTreeSet::new();
     for (i, w) in workloads.iter().enumerate() {
         // Before this workload's services are added: `services` holds what provisioners
@@ -238,19 +253,13 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
             }
         }
         used_variables.extend(converted.variables);
-        for (name, service) in converted.services {
-            if sections
-                .get("services")
-                .is_some_and(|s| s.contains_key(&name))
-            {
-                let by_provisioner = services_of_resource.iter().flatten().any(|s| *s == name);
-                diagnostics.push(service_clash(w, &name, by_provisioner));
-            }
-            sections
-                .entry("services")
-                .or_default()
-                .insert(name, service);
-        }
+        add_services(
+            &mut sections,
+            converted.services,
+            w,
+            &services_of_resource,
+            &mut diagnostics,
+        );
         for (name, config) in converted.configs {
             sections.entry("configs").or_default().insert(name, config);
         }
@@ -264,6 +273,30 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         warnings: warnings.sorted(),
         resources: provisioned_reports(&graph, &workloads, &provisioned, &seed, true),
     })
+}
+
+/// Adds a workload's services; one whose name a provisioner or another workload took is an
+/// error.
+fn add_services(
+    sections: &mut Sections,
+    services: impl IntoIterator<Item = (String, Value)>,
+    w: &Workload,
+    services_of_resource: &[Vec<String>],
+    diagnostics: &mut Diagnostics,
+) {
+    for (name, service) in services {
+        if sections
+            .get("services")
+            .is_some_and(|s| s.contains_key(&name))
+        {
+            let by_provisioner = services_of_resource.iter().flatten().any(|s| *s == name);
+            diagnostics.push(service_clash(w, &name, by_provisioner));
+        }
+        sections
+            .entry("services")
+            .or_default()
+            .insert(name, service);
+    }
 }
 
 /// Workload `w` makes service `name`, which a provisioner or another workload made already.
@@ -347,11 +380,7 @@ fn provision(
     options: &Options,
     seed: &Seed,
 ) -> Result<provisioners::Provisioned, Diagnostics> {
-    let provisioners: Vec<&Provisioner> = options
-        .provisioners
-        .iter()
-        .chain(provisioners::compose_defaults())
-        .collect();
+    let provisioners = consulted(options);
     let target = TargetContext {
         kind: TargetKind::Compose,
         compose_project: options.project.clone(),
@@ -387,6 +416,15 @@ fn provision(
         return Err(diagnostics.sorted());
     }
     Ok(provisioned)
+}
+
+/// The provisioners consulted, in match order: the caller's, then the built-in ones.
+fn consulted<'a>(options: &'a Options) -> Vec<&'a Provisioner> {
+    options
+        .provisioners
+        .iter()
+        .chain(provisioners::compose_defaults())
+        .collect()
 }
 
 /// What the services of workload `w` (index `i`) wait for: the services of its resources,

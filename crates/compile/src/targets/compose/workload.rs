@@ -251,10 +251,10 @@ impl Convert<'_> {
                 out.diagnostics.push(
                     Diagnostic::warning(
                         "score::compose::http-probe",
-                        format!("the {field} of `{name}` is an httpGet probe, which Compose cannot run: the service gets no healthcheck from it"),
+                        format!("Compose cannot run the httpGet {field} of `{name}`: no healthcheck from it"),
                     )
                     .at(format!("{}/{field}", pointer::container(name)), p.span)
-                    .with_help("add an `exec` probe (e.g. `[\"wget\", \"-q\", \"--spider\", \"http://localhost:PORT/PATH\"]`) to have a healthcheck in Compose")
+                    .with_help("add an exec probe, e.g. `[\"wget\", \"-q\", \"--spider\", \"http://localhost:PORT/PATH\"]`")
                     .with_source(&self.workload.source),
                 );
             }

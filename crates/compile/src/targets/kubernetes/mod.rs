@@ -25,7 +25,8 @@ use crate::resources::ResourceGraph;
 use crate::secrets;
 use crate::seed::Seed;
 use crate::targets::{
-    ResourceReport, find_string, provisioned_reports, sorted_workloads, workload_services,
+    ResourceReport, annotations, find_string, provisioned_reports, sorted_workloads,
+    workload_services,
 };
 
 pub use crate::provisioners::ExternalWorkloads;
@@ -155,7 +156,13 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         manifests.extend(list.iter().map(|m| (m.clone(), Origin::Resource(i))));
     }
     let mut warnings = provisioned.warnings.clone();
-    warnings.extend(crate::seed::public_seed_warning(&seed, &graph, &workloads));
+    warnings.extend(provisioning_warnings(
+        &seed,
+        &graph,
+        &workloads,
+        &provisioned,
+        &provisioners,
+    ));
     for (i, w) in workloads.iter().enumerate() {
         let convert = workload::Convert {
             workload: w,
@@ -417,4 +424,21 @@ pub(crate) fn wrong_target(
     .at(pointer::resource(&first.name), r.name_span)
     .with_help(format!("a provisioner for the {target} target renders `{expected}`; pass a provisioner file written for it"))
     .with_source(&w.source)
+}
+
+/// Warnings known once everything is provisioned: the public seed, and `k8s.score.dev/`
+/// annotations nothing reads.
+fn provisioning_warnings(
+    seed: &Seed,
+    graph: &ResourceGraph,
+    workloads: &[&Workload],
+    provisioned: &provisioners::Provisioned,
+    consulted: &[&Provisioner],
+) -> Diagnostics {
+    let mut warnings = Diagnostics::new();
+    warnings.extend(crate::seed::public_seed_warning(seed, graph, workloads));
+    warnings.extend(names::ANNOTATIONS.check_workloads(workloads));
+    let matched = annotations::matched(graph, &provisioned.provisioners, consulted);
+    warnings.extend(names::ANNOTATIONS.check_resources(workloads, graph, &matched));
+    warnings
 }

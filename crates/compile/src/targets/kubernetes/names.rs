@@ -8,6 +8,19 @@ pub const KIND_ANNOTATION: &str = "k8s.score.dev/kind";
 /// The annotation that names the workload's Service.
 pub const SERVICE_NAME_ANNOTATION: &str = "k8s.score.dev/service-name";
 
+/// The `k8s.score.dev/` annotations read: score-k8s reads these two on workloads and none on
+/// resources (its provisioners only write `k8s.score.dev/` annotations on what they make).
+pub(crate) const ANNOTATIONS: crate::targets::annotations::Vocabulary =
+    crate::targets::annotations::Vocabulary {
+        prefix: "k8s.score.dev/",
+        unread: "score::kubernetes::annotation-unsupported",
+        unknown: "score::kubernetes::unknown-annotation",
+        workload: &["kind", "service-name"],
+        resource: &[],
+        read_by_target: &[],
+        resource_key_on_workload: "",
+    };
+
 /// `Deployment` or `StatefulSet`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
