@@ -120,20 +120,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         .iter()
         .chain(provisioners::kubernetes_defaults())
         .collect();
-    let target = TargetContext {
-        kind: TargetKind::Kubernetes,
-        namespace: options.namespace.clone(),
-        workload_services: workload_services(&workloads, |w| {
-            let i = workloads
-                .iter()
-                .position(|x| std::ptr::eq(*x, w))
-                .unwrap_or(0);
-            Ok(service_names[i].clone())
-        })
-        .map_err(|d| Diagnostics(vec![*d]))?,
-        external_workloads: options.external_workloads,
-        ..TargetContext::default()
-    };
+    let target = target_context(options, &workloads, &service_names)?;
     let seed = options.seed.tracking();
     let provisioned = provisioners::provision(
         &workloads,
@@ -155,14 +142,8 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
     for (i, list) in provisioned.manifests.iter().enumerate() {
         manifests.extend(list.iter().map(|m| (m.clone(), Origin::Resource(i))));
     }
-    let mut warnings = provisioned.warnings.clone();
-    warnings.extend(provisioning_warnings(
-        &seed,
-        &graph,
-        &workloads,
-        &provisioned,
-        &provisioners,
-    ));
+    let mut warnings =
+        provisioning_warnings(&seed, &graph, &workloads, &provisioned, &provisioners);
     for (i, w) in workloads.iter().enumerate() {
         let convert = workload::Convert {
             workload: w,
@@ -212,6 +193,28 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         manifests: unique.into_iter().map(|(m, _)| m).collect(),
         warnings: warnings.sorted(),
         resources: provisioned_reports(&graph, &workloads, &provisioned, &seed, false),
+    })
+}
+
+/// What templates learn about the target: Kubernetes, the namespace, every workload's Service.
+fn target_context(
+    options: &Options,
+    workloads: &[&Workload],
+    service_names: &[String],
+) -> Result<TargetContext, Diagnostics> {
+    Ok(TargetContext {
+        kind: TargetKind::Kubernetes,
+        namespace: options.namespace.clone(),
+        workload_services: workload_services(workloads, |w| {
+            let i = workloads
+                .iter()
+                .position(|x| std::ptr::eq(*x, w))
+                .unwrap_or(0);
+            Ok(service_names[i].clone())
+        })
+        .map_err(|d| Diagnostics(vec![*d]))?,
+        external_workloads: options.external_workloads,
+        ..TargetContext::default()
     })
 }
 
@@ -426,7 +429,8 @@ pub(crate) fn wrong_target(
     .with_source(&w.source)
 }
 
-/// Warnings known once everything is provisioned: the public seed, and `k8s.score.dev/`
+/// Warnings known once everything is provisioned: the provisioners' own (`warn()`), the public
+/// seed, and `k8s.score.dev/`
 /// annotations nothing reads.
 fn provisioning_warnings(
     seed: &Seed,
@@ -435,7 +439,7 @@ fn provisioning_warnings(
     provisioned: &provisioners::Provisioned,
     consulted: &[&Provisioner],
 ) -> Diagnostics {
-    let mut warnings = Diagnostics::new();
+    let mut warnings = provisioned.warnings.clone();
     warnings.extend(crate::seed::public_seed_warning(seed, graph, workloads));
     warnings.extend(names::ANNOTATIONS.check_workloads(workloads));
     let matched = annotations::matched(graph, &provisioned.provisioners, consulted);
