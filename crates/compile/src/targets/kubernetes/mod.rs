@@ -430,8 +430,7 @@ pub(crate) fn wrong_target(
 }
 
 /// Warnings known once everything is provisioned: the provisioners' own (`warn()`), the public
-/// seed, and `k8s.score.dev/`
-/// annotations nothing reads.
+/// seed, and `k8s.score.dev/` annotations nothing reads.
 fn provisioning_warnings(
     seed: &Seed,
     graph: &ResourceGraph,
