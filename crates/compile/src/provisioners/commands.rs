@@ -76,11 +76,9 @@ impl Program {
                 "`{uri}` has a query (`?…`), which a command provisioner uri cannot have; pass values with `args`"
             ));
         }
-        if rest.contains('#') {
-            return Err(format!(
-                "`{uri}` has a fragment (`#…`), which a command provisioner uri cannot have"
-            ));
-        }
+        // A fragment is a label that tells entries running the same program apart, as in
+        // score-k8s's own example (`cmd://bash#example-provisioner`): not part of the program.
+        let rest = rest.split_once('#').map_or(rest, |(program, _)| program);
         let (authority, path) = match rest.find('/') {
             Some(i) => rest.split_at(i),
             None => (rest, ""),
@@ -510,11 +508,14 @@ mod tests {
             ok("cmd:///usr/bin/p"),
             Program::Absolute("/usr/bin/p".into())
         );
+        assert_eq!(
+            ok("cmd://bash#example-provisioner"),
+            Program::OnPath("bash".into())
+        );
         for (uri, says) in [
             ("cmd://me@host", "user info"),
             ("cmd://host:22", "port"),
             ("cmd://p?x=1", "query"),
-            ("cmd://p#x", "fragment"),
             ("cmd://name/sub", "followed by a path"),
             ("cmd://./", "names no program"),
             ("cmd:///", "names no program"),

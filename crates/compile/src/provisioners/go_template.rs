@@ -86,6 +86,9 @@ const KEYWORDS: [(&str, &str); 6] = [
     ("define", "`{% macro name() %}` … `{% endmacro %}`"),
 ];
 
+/// The code of the error for a template that looks like a Go template.
+pub(crate) const CODE: &str = "score::provisioner::go-template";
+
 /// The first Go template construct in `text`, if it looks like a Go template.
 pub(crate) fn find(text: &str) -> Option<GoConstruct> {
     for (line, content) in text.lines().enumerate() {
@@ -129,7 +132,7 @@ pub(crate) fn diagnostic(
         .flatten()
         .unwrap_or(fallback);
     Diagnostic::error(
-        "score::provisioner::go-template",
+        CODE,
         format!(
             "the `{field}` template of `{uri}` looks like a Go template (`{}`), but templates here are minijinja",
             construct.found

@@ -44,6 +44,7 @@ mod provision;
 mod route;
 pub mod templates;
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use score_spec::diagnostics::{Diagnostic, Diagnostics};
@@ -190,10 +191,13 @@ pub fn parse_provisioners(text: &str, origin: &str) -> Result<Vec<Provisioner>, 
     let fail = |d: Diagnostic| Diagnostics(vec![d.with_source(&source)]);
     let document =
         score_spec::parse_yaml(&source, &Limits::default()).map_err(|d| Diagnostics(vec![*d]))?;
-    let json = document.to_json();
-    let errors = schema_errors(&document, &json, &source);
+    let json = without_nulls(document.to_json());
+    let mut errors = schema_errors(&document, &json, &source);
     if !errors.is_empty() {
-        return Err(Diagnostics(errors).sorted());
+        // A file written for the peers fails the schema (their own fields) and is full of Go
+        // templates: say both at once, so the first run shows what migrating means.
+        errors.extend(go_templates_in(&document, &json, &source));
+        return Err(Diagnostics(collapse_repeats(errors)).sorted());
     }
     let entries: Vec<Entry> = serde_json::from_value(json).map_err(|e| {
         fail(Diagnostic::error("score::provisioner::invalid", e.to_string()).at("", document.span))
@@ -276,9 +280,135 @@ pub fn parse_provisioners(text: &str, origin: &str) -> Result<Vec<Provisioner>, 
     if diagnostics.is_empty() {
         Ok(provisioners)
     } else {
-        Err(diagnostics)
+        Err(Diagnostics(collapse_repeats(diagnostics.0)))
     }
 }
+
+/// The Go template errors of a file that failed the schema: each template field that holds a
+/// Go construct (whether or not it would compile as minijinja).
+fn go_templates_in(
+    document: &Node,
+    json: &serde_json::Value,
+    source: &SourceFile,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let entries = json.as_array().map(Vec::as_slice).unwrap_or_default();
+    for (index, entry) in entries.iter().enumerate() {
+        let uri = entry.get("uri").and_then(|u| u.as_str()).unwrap_or("?");
+        let node = document.as_seq().and_then(|items| items.get(index));
+        for field in TEMPLATE_FIELDS {
+            let Some(text) = entry.get(field).and_then(|t| t.as_str()) else {
+                continue;
+            };
+            let Some(construct) = go_template::find(text) else {
+                continue;
+            };
+            let pointer = format!("/{index}/{field}");
+            let span = document
+                .locate(&pointer)
+                .map_or(document.span, |l| l.primary_span());
+            let template = Template {
+                first_line: template_first_line(source.text(), node.and_then(|n| n.get(field))),
+                source: text.to_owned(),
+            };
+            out.push(go_template::diagnostic(
+                &construct, field, uri, &template, source, pointer, span,
+            ));
+        }
+    }
+    out
+}
+
+/// How many diagnostics of one kind a provisioner file shows in full; the rest are counted.
+const SHOWN_REPEATS: usize = 3;
+
+/// A file written for score-k8s or score-compose gives the same error for dozens of templates
+/// (Go templates) or fields (`info_logs`): the first few are shown, then one that counts the
+/// rest, at the first of them.
+fn collapse_repeats(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut out = Vec::new();
+    let mut rest: BTreeMap<&'static str, (usize, Diagnostic)> = BTreeMap::new();
+    for d in diagnostics {
+        let repeatable = matches!(d.code, go_template::CODE | PEER_FIELD_CODE);
+        let count = seen.entry(d.code).or_default();
+        *count += 1;
+        if !repeatable || *count <= SHOWN_REPEATS {
+            out.push(d);
+        } else {
+            rest.entry(d.code).or_insert((0, d)).0 += 1;
+        }
+    }
+    for (code, (count, first)) in rest {
+        let what = if code == go_template::CODE {
+            "templates of this file look like Go templates"
+        } else {
+            "fields of this file belong to score-compose's provisioners"
+        };
+        let mut summary = Diagnostic::error(code, format!("… and {count} more {what}"))
+            .with_help("the same as above: the first ones are shown in full");
+        summary.pointer = first.pointer;
+        summary.span = first.span;
+        summary.source = first.source;
+        out.push(summary);
+    }
+    out
+}
+
+/// The entries of a provisioner file with their `key: null` fields left out: null means absent,
+/// as in the peers' files (their default files write `class: null` and `id: null`).
+fn without_nulls(mut json: serde_json::Value) -> serde_json::Value {
+    if let Some(entries) = json.as_array_mut() {
+        for entry in entries
+            .iter_mut()
+            .filter_map(serde_json::Value::as_object_mut)
+        {
+            entry.retain(|_, value| !value.is_null());
+        }
+    }
+    json
+}
+
+/// The fields of an entry that are templates.
+const TEMPLATE_FIELDS: [&str; 9] = [
+    "init",
+    "state",
+    "shared",
+    "outputs",
+    "manifests",
+    "services",
+    "volumes",
+    "networks",
+    "configs",
+];
+
+/// What score-compose's template provisioners have that ours do not: the field, what it does
+/// there, and what to do here.
+const PEER_FIELDS: [(&str, &str, &str); 4] = [
+    (
+        "info_logs",
+        "lines printed after `score-compose generate`",
+        "remove it; a template can call `warn(message)` to tell the user something at compile time",
+    ),
+    (
+        "files",
+        "files written beside the Compose file",
+        "remove it; give a service its file with a `configs` template (inline `content`) or a volume",
+    ),
+    (
+        "directories",
+        "directories created beside the Compose file",
+        "remove it; use a named volume in a `volumes` template instead",
+    ),
+    (
+        "models",
+        "Compose `models` (AI models)",
+        "remove it; Compose models are not supported",
+    ),
+];
+
+/// The code of an unknown field that is one of [`PEER_FIELDS`].
+const PEER_FIELD_CODE: &str = "score::provisioner::peer-field";
 
 /// An error for each template of `provisioner` (entry `index` of `document`) that does not
 /// compile; a Go template says so and what to write instead.
@@ -379,6 +509,56 @@ fn template_first_line(text: &str, node: Option<&Node>) -> u32 {
     }
 }
 
+/// The fields of a provisioner entry, for "did you mean".
+const FIELDS: [&str; 17] = [
+    "uri",
+    "type",
+    "class",
+    "id",
+    "description",
+    "supported_params",
+    "expected_outputs",
+    "args",
+    "init",
+    "state",
+    "shared",
+    "outputs",
+    "manifests",
+    "services",
+    "volumes",
+    "networks",
+    "configs",
+];
+
+/// An unknown field `key` of the entry at `pointer`: one of score-compose's, or a typo.
+fn unknown_field(key: &str, pointer: &str, span: Span, source: &SourceFile) -> Diagnostic {
+    let (code, message, help) = match PEER_FIELDS.iter().find(|f| f.0 == key) {
+        Some((_, what, instead)) => (
+            PEER_FIELD_CODE,
+            format!(
+                "`{key}` is a field of score-compose's provisioners ({what}), which score-rs does not have"
+            ),
+            (*instead).to_owned(),
+        ),
+        None => {
+            let fields: Vec<String> = FIELDS.iter().map(|f| (*f).to_owned()).collect();
+            let help = match score_spec::did_you_mean(key, &fields) {
+                Some(guess) => format!("did you mean `{guess}`?"),
+                None => format!("the fields of a provisioner are: {}", FIELDS.join(", ")),
+            };
+            (
+                "score::provisioner::invalid",
+                format!("unknown provisioner field `{key}`"),
+                help,
+            )
+        }
+    };
+    Diagnostic::error(code, message)
+        .at(pointer.to_owned(), span)
+        .with_help(help)
+        .with_source(source)
+}
+
 fn schema_errors(
     document: &Node,
     json: &serde_json::Value,
@@ -393,25 +573,6 @@ fn schema_errors(
     if validator.is_valid(json) {
         return Vec::new();
     }
-    const FIELDS: [&str; 17] = [
-        "uri",
-        "type",
-        "class",
-        "id",
-        "description",
-        "supported_params",
-        "expected_outputs",
-        "args",
-        "init",
-        "state",
-        "shared",
-        "outputs",
-        "manifests",
-        "services",
-        "volumes",
-        "networks",
-        "configs",
-    ];
     let mut out = Vec::new();
     for error in validator.iter_errors(json) {
         let pointer = error.instance_path().as_str().to_owned();
@@ -425,16 +586,11 @@ fn schema_errors(
         };
         match error.kind() {
             jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
-                let fields: Vec<String> = FIELDS.iter().map(|f| (*f).to_owned()).collect();
                 for key in unexpected {
                     let key_span = located
                         .and_then(|l| l.node.entry(key))
                         .map_or(span, |e| e.key_span);
-                    let help = match score_spec::did_you_mean(key, &fields) {
-                        Some(guess) => format!("did you mean `{guess}`?"),
-                        None => format!("the fields of a provisioner are: {}", FIELDS.join(", ")),
-                    };
-                    out.push(diagnostic(format!("unknown provisioner field `{key}`"), key_span, help));
+                    out.push(unknown_field(key, &pointer, key_span, source));
                 }
             }
             jsonschema::error::ValidationErrorKind::FalseSchema => {
@@ -454,11 +610,14 @@ fn schema_errors(
                 };
                 out.push(diagnostic(message, key_span, help));
             }
-            _ if pointer.ends_with("/uri") => out.push(diagnostic(
-                format!("invalid provisioner uri: {error}"),
-                span,
-                "write `uri: template://<a name of your choice>` for a template provisioner, or `uri: cmd://<program>` for a command provisioner".into(),
-            )),
+            _ if pointer.ends_with("/uri") => {
+                let help = if error.instance().as_str().is_some_and(|u| u.starts_with("local-env://")) {
+                    "this is score-compose's environment provisioner; `environment` resources are built in here (on both targets): remove the entry"
+                } else {
+                    "write `uri: template://<a name of your choice>` for a template provisioner, or `uri: cmd://<program>` for a command provisioner"
+                };
+                out.push(diagnostic(format!("invalid provisioner uri: {error}"), span, help.into()));
+            }
             _ => out.push(diagnostic(
                 format!("invalid provisioner file: {error}"),
                 span,
@@ -523,6 +682,70 @@ mod tests {
         assert!(e[0].0.contains("looks like a template"), "{e:?}");
     }
 
+    /// An entry the way score-compose's default file writes one: null class and id, Go
+    /// templates, `info_logs`.
+    fn peer_entry(n: usize) -> String {
+        format!(
+            "- uri: template://default-provisioners/t{n}\n  type: t{n}\n  class: null\n  id: null\n  \
+             state: |\n    password: {{{{ dig \"password\" (randAlphaNum 16) .State | quote }}}}\n  \
+             info_logs: |\n    - \"{{{{.Uid}}}}: ready\"\n"
+        )
+    }
+
+    #[test]
+    fn a_file_written_for_the_peers_gets_few_errors_that_say_what_to_change() {
+        let codes = |text: &str| {
+            parse_provisioners(text, "x.yaml")
+                .unwrap_err()
+                .iter()
+                .map(|d| (d.code, d.message.clone(), d.span.map(|s| s.line)))
+                .collect::<Vec<_>>()
+        };
+        // `key: null` is absent, as for the peers: a minijinja entry written so parses.
+        let parsed = parse_provisioners(
+            "- uri: template://p\n  type: tt\n  class: null\n  id: null\n  outputs: 'a: 1'\n",
+            "x.yaml",
+        )
+        .unwrap();
+        assert_eq!(
+            (parsed[0].class.as_deref(), parsed[0].id.as_deref()),
+            (None, None)
+        );
+
+        // One entry: its Go template and its score-compose field, both in one run.
+        let one = codes(&peer_entry(0));
+        assert_eq!(one.len(), 2, "{one:?}");
+        assert!(one.iter().any(|(c, m, line)| *c == go_template::CODE
+            && m.contains("`state` template")
+            && *line == Some(6)));
+        assert!(one.iter().any(|(c, m, line)| *c == PEER_FIELD_CODE
+            && m.contains("`info_logs`")
+            && *line == Some(7)));
+
+        // Ten entries: three of each in full, then one that counts the rest.
+        let ten: String = (0..10).map(peer_entry).collect();
+        let all = codes(&ten);
+        for code in [go_template::CODE, PEER_FIELD_CODE] {
+            let of_code: Vec<_> = all.iter().filter(|(c, ..)| *c == code).collect();
+            assert_eq!(of_code.len(), SHOWN_REPEATS + 1, "{all:?}");
+            assert!(
+                of_code
+                    .iter()
+                    .any(|(_, m, _)| m.starts_with("… and 7 more")),
+                "{all:?}"
+            );
+        }
+
+        // score-compose's environment entry: ours is built in.
+        let env = parse_provisioners(
+            "- uri: local-env://default-provisioners/environment\n  type: environment\n",
+            "x.yaml",
+        )
+        .unwrap_err();
+        let help = env.iter().next().unwrap().help.clone().unwrap_or_default();
+        assert!(help.contains("built in here"), "{help}");
+    }
+
     #[test]
     fn the_built_in_provisioners_parse_and_cover_the_well_known_types() {
         let well_known = [
@@ -539,6 +762,8 @@ mod tests {
             "amqp",
             "s3",
             "kafka-topic",
+            "mssql",
+            "elasticsearch",
         ];
         for (target, provisioners) in [
             ("kubernetes", kubernetes_defaults()),
