@@ -422,6 +422,12 @@ fn resources_shows_output_values_but_never_a_generated_password() {
             run.stdout
         );
         assert!(run.stdout.contains("<secret: generated>"), "{}", run.stdout);
+        if format.is_empty() {
+            let mut settings = insta::Settings::clone_current();
+            settings.set_snapshot_path(root().join("testdata/snapshots"));
+            settings.set_prepend_module_to_snapshot(false);
+            settings.bind(|| insta::assert_snapshot!("resources-compose", run.stdout));
+        }
     }
     let run = score(&[
         "resources",

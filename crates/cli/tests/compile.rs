@@ -187,6 +187,26 @@ fn errors_show_where_and_how_to_fix() {
 }
 
 #[test]
+fn params_the_peers_ignore_are_warnings_that_point_at_the_key() {
+    let run = compile(&["testdata/compile/peer-params.yaml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr
+            .matches("score::provisioner::unknown-param")
+            .count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `host`?"),
+        "{}",
+        run.stderr
+    );
+    settings().bind(|| insta::assert_snapshot!("peer-params-warnings", run.stderr));
+}
+
+#[test]
 fn usage_errors_exit_2() {
     assert_eq!(compile(&["testdata/does-not-exist"]).code, 2);
     assert_eq!(

@@ -97,3 +97,20 @@ fn deny_external_workloads_makes_them_errors_and_writes_nothing() {
         "{stderr}"
     );
 }
+
+/// Snapshots under `testdata/snapshots`, named without the module.
+fn snapshot(name: &str, text: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("testdata/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}
+
+#[test]
+fn the_warning_says_what_is_assumed_and_how_to_make_it_an_error() {
+    let (code, _, stderr) = score(&["compile", "--target", "kubernetes", CHECKOUT]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("assumed to be"), "{stderr}");
+    assert!(stderr.contains("--deny-external-workloads"), "{stderr}");
+    snapshot("external-workload-warning", &stderr);
+}

@@ -321,6 +321,14 @@ fn an_empty_file_is_placed_at_its_first_line_in_every_format() {
             "{}",
             run.stderr
         );
+        if file == "empty.yaml" {
+            let mut settings = insta::Settings::clone_current();
+            settings.set_snapshot_path(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/snapshots"),
+            );
+            settings.set_prepend_module_to_snapshot(false);
+            settings.bind(|| insta::assert_snapshot!("empty-file", run.stderr));
+        }
 
         let run = score(&dir, &["validate", "--format", "github", file]);
         assert_eq!(run.code, 1);

@@ -44,6 +44,14 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Snapshots under `testdata/snapshots`, named without the module.
+fn snapshot(name: &str, text: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("testdata/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}
+
 /// One YAML document as JSON.
 fn yaml(text: &str) -> Value {
     let source = score_spec::SourceFile::new("output", text);
@@ -174,6 +182,8 @@ fn generate_namespace_emits_the_namespace_first() {
             .all(|d| d["metadata"]["namespace"] == "shop")
     );
     assert_eq!(docs.iter().filter(|d| d["kind"] == "Namespace").count(), 1);
+    let namespace = run.stdout.split("---\n").find(|d| !d.trim().is_empty());
+    snapshot("generated-namespace", namespace.unwrap_or_default());
 
     // Without the flag, no Namespace.
     let run = score(&["compile", "--target", "kubernetes", "-n", "shop", WEB]);
@@ -228,6 +238,8 @@ fn build_gives_the_service_a_build_section_instead_of_an_image() {
     let web = &yaml(&run.stdout)["services"]["hello-world-web"];
     assert_eq!(web["build"], serde_json::json!({"context": "./src"}));
     assert!(web.get("image").is_none(), "{web}");
+    let service = serde_json::to_string_pretty(web).unwrap();
+    snapshot("compose-build", &service);
 
     // The object form, with the workload named; build wins over --image.
     let run = compile(&[
@@ -374,8 +386,5 @@ fn a_go_template_provisioner_is_recognised_and_translated() {
         run.stderr
     );
     assert!(run.stderr.contains("write `state.service` instead"));
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(root().join("testdata/snapshots"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| insta::assert_snapshot!("go-template", run.stderr));
+    snapshot("go-template", &run.stderr);
 }
