@@ -509,8 +509,8 @@ fn template_first_line(text: &str, node: Option<&Node>) -> u32 {
     }
 }
 
-/// The fields of a provisioner entry, for "did you mean".
-const FIELDS: [&str; 17] = [
+/// The fields of a provisioner entry besides its templates ([`TEMPLATE_FIELDS`]).
+const ENTRY_FIELDS: [&str; 8] = [
     "uri",
     "type",
     "class",
@@ -519,15 +519,6 @@ const FIELDS: [&str; 17] = [
     "supported_params",
     "expected_outputs",
     "args",
-    "init",
-    "state",
-    "shared",
-    "outputs",
-    "manifests",
-    "services",
-    "volumes",
-    "networks",
-    "configs",
 ];
 
 /// An unknown field `key` of the entry at `pointer`: one of score-compose's, or a typo.
@@ -541,10 +532,14 @@ fn unknown_field(key: &str, pointer: &str, span: Span, source: &SourceFile) -> D
             (*instead).to_owned(),
         ),
         None => {
-            let fields: Vec<String> = FIELDS.iter().map(|f| (*f).to_owned()).collect();
+            let fields: Vec<String> = ENTRY_FIELDS
+                .iter()
+                .chain(&TEMPLATE_FIELDS)
+                .map(|f| (*f).to_owned())
+                .collect();
             let help = match score_spec::did_you_mean(key, &fields) {
                 Some(guess) => format!("did you mean `{guess}`?"),
-                None => format!("the fields of a provisioner are: {}", FIELDS.join(", ")),
+                None => format!("the fields of a provisioner are: {}", fields.join(", ")),
             };
             (
                 "score::provisioner::invalid",
