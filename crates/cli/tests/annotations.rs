@@ -7,6 +7,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
+mod common;
+
 /// A Score file using every kind of annotation; line numbers matter to the tests.
 const SHOP: &str = r#"apiVersion: score.dev/v1b1
 metadata:
@@ -56,12 +58,23 @@ resources:
         k8s.score.dev/anything: "x"
 "#;
 
+/// A fresh directory `annotations-{label}` holding `score` as `score.yaml`.
 fn scratch(label: &str, score: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("annotations-{label}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::scratch(&format!("annotations-{label}"));
     std::fs::write(dir.join("score.yaml"), score).unwrap();
     dir
+}
+
+/// The human output (stderr) of `score args` run in `dir` without colour. `SCORE_SEED` is
+/// inherited, as these tests always had it.
+fn human(dir: &Path, args: &[&str]) -> String {
+    common::run(
+        Command::new(env!("CARGO_BIN_EXE_score"))
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .args(args),
+    )
+    .stderr
 }
 
 /// A GitHub annotation: level, line, code (title) and the message's first line.
@@ -70,14 +83,14 @@ type Annotation = (String, u32, String, String);
 /// Compiles `dir/score.yaml` to `target` with GitHub annotations on stdout: the exit code,
 /// the output file's text and the annotations.
 fn compile(dir: &Path, target: &str) -> (i32, String, Vec<Annotation>) {
-    let output = Command::new(env!("CARGO_BIN_EXE_score"))
-        .current_dir(dir)
-        .args(["compile", "--target", target, "--seed", "s"])
-        .args(["--message-format", "github", "-o", "out.yaml", "score.yaml"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let annotations = stdout
+    let run = common::run(
+        Command::new(env!("CARGO_BIN_EXE_score"))
+            .current_dir(dir)
+            .args(["compile", "--target", target, "--seed", "s"])
+            .args(["--message-format", "github", "-o", "out.yaml", "score.yaml"]),
+    );
+    let annotations = run
+        .stdout
         .lines()
         .filter_map(|l| {
             let (level, rest) = l.strip_prefix("::")?.split_once(' ')?;
@@ -97,7 +110,7 @@ fn compile(dir: &Path, target: &str) -> (i32, String, Vec<Annotation>) {
         })
         .collect();
     let text = std::fs::read_to_string(dir.join("out.yaml")).unwrap_or_default();
-    (output.status.code().unwrap_or(-1), text, annotations)
+    (run.code, text, annotations)
 }
 
 fn service<'a>(compose: &'a Value, name: &str) -> &'a Value {
@@ -187,20 +200,17 @@ fn compose_honours_publish_ports_and_warns_about_the_rest_at_their_lines() {
 #[test]
 fn a_typo_gets_a_suggestion() {
     let dir = scratch("typo", SHOP);
-    let output = Command::new(env!("CARGO_BIN_EXE_score"))
-        .current_dir(&dir)
-        .env("NO_COLOR", "1")
-        .args([
+    let stderr = human(
+        &dir,
+        &[
             "compile",
             "--target",
             "compose",
             "-o",
             "out.yaml",
             "score.yaml",
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
+        ],
+    );
     assert!(
         stderr.contains("help: did you mean `compose.score.dev/publish-port`?"),
         "{stderr}"
@@ -255,20 +265,17 @@ fn kubernetes_warns_about_unknown_k8s_annotations_only() {
         ],
         "{annotations:?}"
     );
-    let output = Command::new(env!("CARGO_BIN_EXE_score"))
-        .current_dir(&dir)
-        .env("NO_COLOR", "1")
-        .args([
+    let stderr = human(
+        &dir,
+        &[
             "compile",
             "--target",
             "kubernetes",
             "--seed",
             "s",
             "score.yaml",
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
+        ],
+    );
     assert!(
         stderr.contains("help: did you mean `k8s.score.dev/kind`?"),
         "{stderr}"

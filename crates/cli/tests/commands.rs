@@ -1,51 +1,16 @@
 //! The commands around `compile`: `init`, `provisioners list`, `resources`, `schema`,
 //! `completions`, and the GitHub message format, run as the real binary.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn score_in(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_score"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("SCORE_SEED")
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
-
-fn score(args: &[&str]) -> Run {
-    score_in(&root(), args)
-}
+mod common;
+use common::{Run, root, score, score_in, scratch, snapshot};
 
 fn json(run: &Run) -> Value {
     serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", run.stdout, run.stderr))
-}
-
-/// A fresh empty directory under the target directory, removed first if left over.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]
@@ -94,11 +59,8 @@ fn init_writes_a_sample_that_compiles_for_each_target_and_never_overwrites() {
     let run = score_in(&dir, &["init", "--file", "web.score.yaml"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(dir.join("web.score.yaml").is_file());
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(root().join("testdata/snapshots"));
-    settings.set_prepend_module_to_snapshot(false);
     let sample = std::fs::read_to_string(scratch_init("backstage")).unwrap();
-    settings.bind(|| insta::assert_snapshot!("init-backstage", sample));
+    snapshot("init-backstage", &sample);
 }
 
 fn scratch_init(target: &str) -> PathBuf {
@@ -423,10 +385,7 @@ fn resources_shows_output_values_but_never_a_generated_password() {
         );
         assert!(run.stdout.contains("<secret: generated>"), "{}", run.stdout);
         if format.is_empty() {
-            let mut settings = insta::Settings::clone_current();
-            settings.set_snapshot_path(root().join("testdata/snapshots"));
-            settings.set_prepend_module_to_snapshot(false);
-            settings.bind(|| insta::assert_snapshot!("resources-compose", run.stdout));
+            snapshot("resources-compose", &run.stdout);
         }
     }
     let run = score(&[

@@ -3,50 +3,18 @@
 //! `testdata/snapshots/kubernetes/`, to be read as a cluster operator would.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
+mod common;
+use common::{Run, root, score, score_env, snapshot_in};
 
 fn examples() -> PathBuf {
     root().join("testdata/corpus/valid/examples")
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn score(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_score"));
-    command
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env_remove("SCORE_SEED");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let output = command.args(args).output().unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
-
 fn compile(extra: &[&str]) -> Run {
     let mut args = vec!["compile", "--target", "kubernetes"];
     args.extend_from_slice(extra);
-    score(&args, &[])
-}
-
-fn settings() -> insta::Settings {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(root().join("testdata/snapshots/kubernetes"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings
+    score(&args)
 }
 
 fn path(p: &Path) -> &str {
@@ -61,7 +29,7 @@ fn online_boutique() {
     // The one thing said: the redis password comes from the public default seed.
     assert_eq!(run.stderr.matches("score::").count(), 1, "{}", run.stderr);
     assert!(run.stderr.contains("score::seed::public"), "{}", run.stderr);
-    settings().bind(|| insta::assert_snapshot!("onlineboutique", run.stdout));
+    snapshot_in("kubernetes", "onlineboutique", &run.stdout);
 }
 
 #[test]
@@ -73,7 +41,7 @@ fn aks_store_with_the_community_provisioners() {
         path(&dir),
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    settings().bind(|| insta::assert_snapshot!("aks-store-demo", run.stdout));
+    snapshot_in("kubernetes", "aks-store-demo", &run.stdout);
 
     // Without them, `llm-model` is unknown, and the error says how to add it.
     let run = compile(&[path(&dir)]);
@@ -112,7 +80,7 @@ fn the_seed_comes_from_the_flag_or_the_environment() {
     let dir = examples().join("resources/postgres");
     let default = compile(&[path(&dir)]);
     let flag = compile(&["--seed", "s3cret", path(&dir)]);
-    let env = score(
+    let env = score_env(
         &["compile", "--target", "kubernetes", path(&dir)],
         &[("SCORE_SEED", "s3cret")],
     );
@@ -183,7 +151,7 @@ fn errors_show_where_and_how_to_fix() {
     let run = compile(&["testdata/compile/unsupported-type.yaml"]);
     assert_eq!(run.code, 1);
     assert!(run.stdout.is_empty());
-    settings().bind(|| insta::assert_snapshot!("unsupported-type-error", run.stderr));
+    snapshot_in("kubernetes", "unsupported-type-error", &run.stderr);
 }
 
 #[test]
@@ -203,7 +171,7 @@ fn params_the_peers_ignore_are_warnings_that_point_at_the_key() {
         "{}",
         run.stderr
     );
-    settings().bind(|| insta::assert_snapshot!("peer-params-warnings", run.stderr));
+    snapshot_in("kubernetes", "peer-params-warnings", &run.stderr);
 }
 
 #[test]
@@ -214,7 +182,7 @@ fn usage_errors_exit_2() {
         2
     );
     assert_eq!(
-        score(&["compile", "--target", "nomad", "testdata/valid"], &[]).code,
+        score(&["compile", "--target", "nomad", "testdata/valid"]).code,
         2
     );
 }
@@ -233,40 +201,34 @@ fn image_flag_fills_image_dot() {
 #[test]
 fn online_boutique_to_compose() {
     let dir = examples().join("samples/onlineboutique");
-    let run = score(
-        &[
-            "compile",
-            "--target",
-            "compose",
-            "--project",
-            "shop",
-            path(&dir),
-        ],
-        &[],
-    );
+    let run = score(&[
+        "compile",
+        "--target",
+        "compose",
+        "--project",
+        "shop",
+        path(&dir),
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // Every placeholder is resolved.
     assert!(!run.stdout.contains("${resources"), "{}", run.stdout);
-    compose_settings().bind(|| insta::assert_snapshot!("onlineboutique", run.stdout));
+    snapshot_in("compose", "onlineboutique", &run.stdout);
 }
 
 #[test]
 fn aks_store_to_compose_with_the_community_provisioners() {
     let dir = examples().join("samples/aks-store-demo");
-    let run = score(
-        &[
-            "compile",
-            "--target",
-            "compose",
-            "--provisioners",
-            "testdata/provisioners/community-compose.provisioners.yaml",
-            path(&dir),
-        ],
-        &[],
-    );
+    let run = score(&[
+        "compile",
+        "--target",
+        "compose",
+        "--provisioners",
+        "testdata/provisioners/community-compose.provisioners.yaml",
+        path(&dir),
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!run.stdout.contains("${resources"), "{}", run.stdout);
-    compose_settings().bind(|| insta::assert_snapshot!("aks-store-demo", run.stdout));
+    snapshot_in("compose", "aks-store-demo", &run.stdout);
 }
 
 #[test]
@@ -280,17 +242,14 @@ fn compose_env_file_and_flags() {
     )
     .unwrap();
     let env_file = dir.join(".env");
-    let run = score(
-        &[
-            "compile",
-            "--target",
-            "compose",
-            "--env-file",
-            path(&env_file),
-            path(&score_file),
-        ],
-        &[],
-    );
+    let run = score(&[
+        "compile",
+        "--target",
+        "compose",
+        "--env-file",
+        path(&env_file),
+        path(&score_file),
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         std::fs::read_to_string(&env_file).unwrap(),
@@ -299,29 +258,23 @@ fn compose_env_file_and_flags() {
     assert!(run.stdout.contains("A: ${ALPHA}-${ZETA}"), "{}", run.stdout);
     // Flags of the other target are usage errors.
     assert_eq!(compile(&["--project", "p", path(&score_file)]).code, 2);
-    let run = score(
-        &[
-            "compile",
-            "--target",
-            "compose",
-            "--namespace",
-            "n",
-            path(&score_file),
-        ],
-        &[],
-    );
+    let run = score(&[
+        "compile",
+        "--target",
+        "compose",
+        "--namespace",
+        "n",
+        path(&score_file),
+    ]);
     assert_eq!(run.code, 2);
-    let run = score(
-        &[
-            "compile",
-            "--target",
-            "compose",
-            "--publish",
-            "80:app",
-            path(&score_file),
-        ],
-        &[],
-    );
+    let run = score(&[
+        "compile",
+        "--target",
+        "compose",
+        "--publish",
+        "80:app",
+        path(&score_file),
+    ]);
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains("HOST_PORT:WORKLOAD:PORT"),
@@ -338,7 +291,7 @@ fn route_port_and_publish_clashes() {
         let mut args = vec!["compile", "--target", "compose", "-p", "shop"];
         args.extend_from_slice(extra);
         args.push(path(&dir));
-        score(&args, &[])
+        score(&args)
     };
     // The frontend on host port 8080 clashes with the routes' proxy there.
     let run = compose(&["--publish", "8080:frontend:8080"]);
@@ -381,24 +334,10 @@ fn route_port_and_publish_clashes() {
     assert_eq!(compose(&["--route-port", "0"]).code, 2);
 }
 
-fn compose_settings() -> insta::Settings {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(root().join("testdata/snapshots/compose"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings
-}
-
-fn backstage_settings() -> insta::Settings {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(root().join("testdata/snapshots/backstage"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings
-}
-
 fn backstage(extra: &[&str]) -> Run {
     let mut args = vec!["compile", "--target", "backstage"];
     args.extend_from_slice(extra);
-    score(&args, &[])
+    score(&args)
 }
 
 #[test]
@@ -409,7 +348,7 @@ fn sample_sets_to_backstage() {
         let run = backstage(&[path(&dir)]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert_eq!(run.stderr, "");
-        backstage_settings().bind(|| insta::assert_snapshot!(set, run.stdout));
+        snapshot_in("backstage", set, &run.stdout);
     }
     // Paths in another order give the same bytes.
     let shop = examples().join("samples/onlineboutique");
@@ -504,7 +443,7 @@ fn command_provisioner_from_a_provisioner_file() {
         run.stdout
     );
     assert!(run.stdout.contains("secretKeyRef:"), "{}", run.stdout);
-    settings().bind(|| insta::assert_snapshot!("greeting", run.stdout));
+    snapshot_in("kubernetes", "greeting", &run.stdout);
     // The program answers the same, so the output is the same.
     let again = compile(&[
         "--provisioners",
@@ -529,7 +468,7 @@ fn failing_command_provisioner_shows_its_stderr() {
         "{}",
         run.stderr
     );
-    settings().bind(|| insta::assert_snapshot!("greeting-unknown-language-error", run.stderr));
+    snapshot_in("kubernetes", "greeting-unknown-language-error", &run.stderr);
 }
 
 #[test]

@@ -4,8 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 fn corpus() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/corpus");
+    let dir = common::root().join("testdata/corpus");
     assert!(
         dir.is_dir(),
         "the corpus is expected at {} (testdata/corpus, vendored from the shared corpus)",
@@ -33,15 +35,12 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn score(args: &[&str], files: &[PathBuf]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_score"))
-        .args(args)
-        .args(files)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-    )
+    let run = common::run(
+        Command::new(env!("CARGO_BIN_EXE_score"))
+            .args(args)
+            .args(files),
+    );
+    (run.code, run.stdout)
 }
 
 #[test]

@@ -4,32 +4,21 @@
 //! (stderr, no colour) and exit code are snapshotted in `testdata/snapshots/`. Review changes
 //! with `cargo insta review`.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
+mod common;
+use common::{Run, root, scratch, snapshot};
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_score"))
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
+/// Runs `score args` in the repository root, without colour. Unlike `common::score`, it
+/// leaves `SCORE_SEED` as inherited, as these tests always have: `validate` takes no seed and
+/// every `compile` here passes `--seed`.
+fn run(args: &[&str]) -> Run {
+    common::run(
+        Command::new(env!("CARGO_BIN_EXE_score"))
+            .current_dir(root())
+            .env("NO_COLOR", "1")
+            .args(args),
     )
-}
-
-fn settings() -> insta::Settings {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(root().join("testdata/snapshots"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings
 }
 
 #[test]
@@ -42,32 +31,30 @@ fn human_diagnostics_for_each_fixture() {
     assert!(fixtures.len() >= 10);
     for fixture in fixtures {
         let path = format!("testdata/diagnostics/{fixture}");
-        let (code, _, stderr) = run(&["validate", &path]);
+        let Run { code, stderr, .. } = run(&["validate", &path]);
         assert_ne!(code, 101, "{fixture} made score panic");
         let name = fixture
             .rsplit_once('.')
             .map_or(fixture.as_str(), |(n, _)| n);
-        settings().bind(|| {
-            insta::assert_snapshot!(name, format!("exit code: {code}\n\n{stderr}"));
-        });
+        snapshot(name, &format!("exit code: {code}\n\n{stderr}"));
     }
 }
 
 #[test]
 fn json_diagnostics_carry_every_field() {
-    let (code, stdout, _) = run(&[
+    let Run { code, stdout, .. } = run(&[
         "validate",
         "--format",
         "json",
         "testdata/diagnostics/placeholders.yaml",
     ]);
     assert_eq!(code, 1);
-    settings().bind(|| insta::assert_snapshot!("placeholders.json", stdout));
+    snapshot("placeholders.json", &stdout);
 }
 
 #[test]
 fn valid_files_exit_zero_even_with_warnings() {
-    let (code, _, stderr) = run(&[
+    let Run { code, stderr, .. } = run(&[
         "validate",
         "testdata/valid",
         "testdata/diagnostics/deprecated-forms.yaml",
@@ -78,18 +65,16 @@ fn valid_files_exit_zero_even_with_warnings() {
 
 #[test]
 fn usage_errors_exit_two() {
-    let (code, _, stderr) = run(&["validate", "testdata/does-not-exist.yaml"]);
+    let Run { code, stderr, .. } = run(&["validate", "testdata/does-not-exist.yaml"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("no such file or directory"), "{stderr}");
-    let (code, _, _) = run(&["validate", "--format", "xml", "testdata/valid"]);
+    let Run { code, .. } = run(&["validate", "--format", "xml", "testdata/valid"]);
     assert_eq!(code, 2);
 }
 
 #[test]
 fn images_left_for_ci_fail_and_placeholders_in_images_warn() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("image-problems");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("image-problems");
     let cases = [
         ("blank", "   # set by CI", 1, "score::schema::type"),
         ("empty", "\"\"", 1, "score::schema::format"),
@@ -111,7 +96,9 @@ fn images_left_for_ci_fail_and_placeholders_in_images_warn() {
         )
         .unwrap();
         let file = file.to_str().unwrap();
-        let (exit, stdout, _) = run(&["validate", "--format", "json", file]);
+        let Run {
+            code: exit, stdout, ..
+        } = run(&["validate", "--format", "json", file]);
         assert_eq!(exit, expected, "{name}: {stdout}");
         let found: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
         assert_eq!(found.len(), 1, "{name}: {stdout}");
@@ -121,8 +108,11 @@ fn images_left_for_ci_fail_and_placeholders_in_images_warn() {
         assert_eq!(found[0]["severity"], severity, "{name}");
         if expected == 0 {
             // `score compile` shows the same warning and still compiles.
-            let (exit, manifests, stderr) =
-                run(&["compile", "--target", "kubernetes", "--seed", "s", file]);
+            let Run {
+                code: exit,
+                stdout: manifests,
+                stderr,
+            } = run(&["compile", "--target", "kubernetes", "--seed", "s", file]);
             assert_eq!(exit, 0, "{name}: {stderr}");
             assert!(stderr.contains(code), "{name}: {stderr}");
             assert!(manifests.contains("kind: Deployment"), "{name}");

@@ -2,29 +2,10 @@
 //! compiled elsewhere: it compiles, with a warning per resource, unless
 //! `--deny-external-workloads` is given.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+use common::{Run, score, snapshot};
 
 const CHECKOUT: &str = "testdata/compile/checkout-alone.yaml";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-fn score(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_score"))
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env_remove("SCORE_SEED")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
-}
 
 /// The GitHub annotations of `code`: `(level, line)`.
 fn annotations(stderr: &str, code: &str) -> Vec<(String, u32)> {
@@ -43,7 +24,11 @@ fn annotations(stderr: &str, code: &str) -> Vec<(String, u32)> {
 #[test]
 fn a_workload_compiled_alone_reaches_the_other_by_its_name_with_a_warning_each() {
     for target in ["kubernetes", "compose"] {
-        let (code, stdout, stderr) = score(&[
+        let Run {
+            code,
+            stdout,
+            stderr,
+        } = score(&[
             "compile",
             "--target",
             target,
@@ -70,7 +55,11 @@ fn a_workload_compiled_alone_reaches_the_other_by_its_name_with_a_warning_each()
 
 #[test]
 fn deny_external_workloads_makes_them_errors_and_writes_nothing() {
-    let (code, stdout, stderr) = score(&[
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = score(&[
         "compile",
         "--target",
         "kubernetes",
@@ -84,7 +73,7 @@ fn deny_external_workloads_makes_them_errors_and_writes_nothing() {
     assert!(stderr.contains("compile failed: 2 errors"), "{stderr}");
 
     // A flag for the targets that provision.
-    let (code, _, stderr) = score(&[
+    let Run { code, stderr, .. } = score(&[
         "compile",
         "--target",
         "backstage",
@@ -98,17 +87,9 @@ fn deny_external_workloads_makes_them_errors_and_writes_nothing() {
     );
 }
 
-/// Snapshots under `testdata/snapshots`, named without the module.
-fn snapshot(name: &str, text: &str) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(root().join("testdata/snapshots"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| insta::assert_snapshot!(name, text));
-}
-
 #[test]
 fn the_warning_says_what_is_assumed_and_how_to_make_it_an_error() {
-    let (code, _, stderr) = score(&["compile", "--target", "kubernetes", CHECKOUT]);
+    let Run { code, stderr, .. } = score(&["compile", "--target", "kubernetes", CHECKOUT]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("assumed to be"), "{stderr}");
     assert!(stderr.contains("--deny-external-workloads"), "{stderr}");

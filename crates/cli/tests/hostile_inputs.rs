@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod common;
+use common::Run;
+
 const VALID: &str = "\
 apiVersion: score.dev/v1b1
 metadata:
@@ -49,12 +52,6 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 /// Far above any real run; only there so that a hang fails the test instead of the CI job.

@@ -2,38 +2,10 @@
 //! human format (and only there), `--quiet` prints errors only, and a file with nothing in it
 //! is placed at 1:1 in every format.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-/// A directory of its own under the target's temporary directory, emptied first.
-fn scratch(label: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("messages-{label}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `score` in `dir`, without colour.
-fn score(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_score"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("SCORE_SEED")
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
+mod common;
+use common::{score_in, scratch, snapshot};
 
 /// `count` workloads `w01`… in `dir/wNN/score.yaml`, each warned about once by `validate`
 /// (a placeholder in `image`) and twice more by a Compose compile (httpGet probes).
@@ -76,9 +48,9 @@ fn snippet_files(stderr: &str) -> Vec<&str> {
 
 #[test]
 fn repeated_warnings_show_three_in_full_and_count_the_rest() {
-    let dir = scratch("grouped");
+    let dir = scratch("messages-grouped");
     warned_workloads(&dir, 10);
-    let run = score(&dir, &["validate", "."]);
+    let run = score_in(&dir, &["validate", "."]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stderr.matches("score::image::placeholder\n").count(),
@@ -107,26 +79,20 @@ fn repeated_warnings_show_three_in_full_and_count_the_rest() {
         "{}",
         run.stderr
     );
-    let settings = {
-        let mut s = insta::Settings::clone_current();
-        s.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/snapshots"));
-        s.set_prepend_module_to_snapshot(false);
-        s
-    };
-    settings.bind(|| insta::assert_snapshot!("grouped-warnings", run.stderr));
+    snapshot("grouped-warnings", &run.stderr);
 }
 
 #[test]
 fn json_and_github_formats_keep_every_warning() {
-    let dir = scratch("every");
+    let dir = scratch("messages-every");
     warned_workloads(&dir, 10);
-    let run = score(&dir, &["validate", "--format", "json", "."]);
+    let run = score_in(&dir, &["validate", "--format", "json", "."]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let all: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(all.len(), 10);
     assert!(all.iter().all(|d| d["code"] == "score::image::placeholder"));
 
-    let run = score(&dir, &["validate", "--format", "github", "."]);
+    let run = score_in(&dir, &["validate", "--format", "github", "."]);
     let warnings: Vec<&str> = run
         .stdout
         .lines()
@@ -144,9 +110,9 @@ fn json_and_github_formats_keep_every_warning() {
 
 #[test]
 fn github_annotations_past_the_step_limit_end_with_a_notice() {
-    let dir = scratch("notice");
+    let dir = scratch("messages-notice");
     warned_workloads(&dir, 6);
-    let run = score(
+    let run = score_in(
         &dir,
         &[
             "compile",
@@ -176,9 +142,9 @@ fn github_annotations_past_the_step_limit_end_with_a_notice() {
 
 #[test]
 fn compile_groups_each_code_on_its_own() {
-    let dir = scratch("compile");
+    let dir = scratch("messages-compile");
     warned_workloads(&dir, 5);
-    let run = score(
+    let run = score_in(
         &dir,
         &["compile", "--target", "compose", "-o", "out.yaml", "."],
     );
@@ -210,11 +176,11 @@ fn compile_groups_each_code_on_its_own() {
 
 #[test]
 fn errors_are_never_grouped() {
-    let dir = scratch("errors");
+    let dir = scratch("messages-errors");
     for i in 1..=5 {
         std::fs::write(dir.join(format!("e{i}.yaml")), "").unwrap();
     }
-    let run = score(
+    let run = score_in(
         &dir,
         &[
             "validate", "e1.yaml", "e2.yaml", "e3.yaml", "e4.yaml", "e5.yaml",
@@ -230,7 +196,7 @@ fn errors_are_never_grouped() {
 
 #[test]
 fn quiet_prints_errors_only() {
-    let dir = scratch("quiet");
+    let dir = scratch("messages-quiet");
     warned_workloads(&dir, 4);
     for args in [
         &["validate", "-q", "."][..],
@@ -250,17 +216,17 @@ fn quiet_prints_errors_only() {
             ".",
         ],
     ] {
-        let run = score(&dir, args);
+        let run = score_in(&dir, args);
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
         assert_eq!(run.stderr, "", "{args:?}");
         assert_eq!(run.stdout, "", "{args:?}");
     }
-    let run = score(&dir, &["validate", "-q", "--format", "json", "."]);
+    let run = score_in(&dir, &["validate", "-q", "--format", "json", "."]);
     assert_eq!(run.stdout.trim(), "[]");
 
     // An invalid file among them: its error and the summary, no warning.
     std::fs::write(dir.join("bad.yaml"), "apiVersion: score.dev/v1b1\n").unwrap();
-    let run = score(&dir, &["validate", "-q", ".", "bad.yaml"]);
+    let run = score_in(&dir, &["validate", "-q", ".", "bad.yaml"]);
     assert_eq!(run.code, 1);
     assert!(
         !run.stderr.contains("score::image::placeholder"),
@@ -280,7 +246,7 @@ fn quiet_prints_errors_only() {
         "{}",
         run.stderr
     );
-    let run = score(
+    let run = score_in(
         &dir,
         &["compile", "-q", "--target", "compose", ".", "bad.yaml"],
     );
@@ -296,14 +262,14 @@ fn quiet_prints_errors_only() {
 
 #[test]
 fn an_empty_file_is_placed_at_its_first_line_in_every_format() {
-    let dir = scratch("empty");
+    let dir = scratch("messages-empty");
     std::fs::write(dir.join("empty.yaml"), "").unwrap();
     std::fs::write(dir.join("comments.yaml"), "# TODO\n\n  # later\n").unwrap();
     for (file, message) in [
         ("empty.yaml", "the file is empty"),
         ("comments.yaml", "the file holds only comments"),
     ] {
-        let run = score(&dir, &["validate", "--format", "json", file]);
+        let run = score_in(&dir, &["validate", "--format", "json", file]);
         assert_eq!(run.code, 1);
         let all: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
         assert_eq!(all.len(), 1, "{}", run.stdout);
@@ -314,7 +280,7 @@ fn an_empty_file_is_placed_at_its_first_line_in_every_format() {
             (Some(1), Some(1))
         );
 
-        let run = score(&dir, &["validate", file]);
+        let run = score_in(&dir, &["validate", file]);
         assert_eq!(run.code, 1);
         assert!(
             run.stderr.contains(&format!("╭─[{file}:1:1]")),
@@ -322,15 +288,10 @@ fn an_empty_file_is_placed_at_its_first_line_in_every_format() {
             run.stderr
         );
         if file == "empty.yaml" {
-            let mut settings = insta::Settings::clone_current();
-            settings.set_snapshot_path(
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/snapshots"),
-            );
-            settings.set_prepend_module_to_snapshot(false);
-            settings.bind(|| insta::assert_snapshot!("empty-file", run.stderr));
+            snapshot("empty-file", &run.stderr);
         }
 
-        let run = score(&dir, &["validate", "--format", "github", file]);
+        let run = score_in(&dir, &["validate", "--format", "github", file]);
         assert_eq!(run.code, 1);
         assert!(
             run.stdout.starts_with(&format!(

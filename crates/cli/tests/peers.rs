@@ -2,55 +2,12 @@
 //! `check-version`, `--generate-namespace`, `--build`, and Go templates in provisioner files,
 //! run as the real binary. Outputs are parsed and their fields checked.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn score_in(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_score"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("SCORE_SEED")
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
-
-fn score(args: &[&str]) -> Run {
-    score_in(&root(), args)
-}
-
-/// A fresh empty directory under the target directory, removed first if left over.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Snapshots under `testdata/snapshots`, named without the module.
-fn snapshot(name: &str, text: &str) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(root().join("testdata/snapshots"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| insta::assert_snapshot!(name, text));
-}
+mod common;
+use common::{root, score, score_in, scratch, snapshot};
 
 /// One YAML document as JSON.
 fn yaml(text: &str) -> Value {
