@@ -58,10 +58,10 @@ impl Placeholder {
 pub fn legacy_root_help(root: &str) -> Option<&'static str> {
     Some(match root {
         "externals" => {
-            "`${externals.ID.OUTPUT}` is Humanitec's placeholder for an output of a resource private to the workload; in Score, declare it under `resources:` and write `${resources.NAME.OUTPUT}`"
+            "`${externals.ID.OUTPUT}` is Humanitec's placeholder for an output of a resource private to the workload; in Score, declare it under `resources:` and write `${resources.NAME.OUTPUT}` instead"
         }
         "shared" => {
-            "`${shared.ID.OUTPUT}` is Humanitec's placeholder for an output of a resource shared between the workloads of an application; in Score, declare it under `resources:` with an `id` (the same in every workload sharing it) and write `${resources.NAME.OUTPUT}`"
+            "`${shared.ID.OUTPUT}` is Humanitec's placeholder for an output of a resource shared between the workloads of an application; in Score, declare it under `resources:` with an `id` (the same in every workload sharing it) and write `${resources.NAME.OUTPUT}` instead"
         }
         "pod" => {
             "`${pod.…}` is Humanitec's placeholder for fields of the running pod (the Kubernetes downward API); Score has no equivalent, since the values exist only once the pod runs: read them in the container (e.g. `$HOSTNAME` is the pod name) or set them outside Score"

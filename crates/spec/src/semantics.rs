@@ -271,7 +271,9 @@ impl Checker<'_> {
                         format!("`{written}` starts with `{root}`, but placeholders start with `metadata` or `resources`"),
                     )
                     .with_help(match placeholders::legacy_root_help(root) {
-                        Some(legacy) => format!("{legacy}\n{escape}"),
+                        Some(legacy) => format!(
+                            "{legacy}. To keep the text as it is, escape it: `${written}`"
+                        ),
                         None => escape,
                     });
                 self.diagnostics.push(d);
