@@ -77,7 +77,7 @@ enum Command {
   score compile --target compose -p shop --publish 8081:frontend:8080 -o compose.yaml services/
   score compile --target backstage --owner group:payments -o catalog-info.yaml services/")]
     Compile(Box<compile::Args>),
-    /// `score compile` for hands used to score-k8s and score-compose: the same flags, and
+    /// `score compile` for people used to score-k8s and score-compose: the same flags, and
     /// without `-o` it writes their file (`manifests.yaml`, `compose.yaml`;
     /// `catalog-info.yaml` for Backstage). Prints the equivalent `score compile` command.
     #[command(after_help = "Examples:
