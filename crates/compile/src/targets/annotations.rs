@@ -174,20 +174,9 @@ pub(crate) fn resource_annotation<'a>(
 
 /// True when one of the provisioner's templates names `key`.
 pub(crate) fn reads(provisioner: &Provisioner, key: &str) -> bool {
-    [
-        &provisioner.init,
-        &provisioner.state,
-        &provisioner.shared,
-        &provisioner.outputs,
-        &provisioner.manifests,
-        &provisioner.services,
-        &provisioner.volumes,
-        &provisioner.networks,
-        &provisioner.configs,
-    ]
-    .into_iter()
-    .flatten()
-    .any(|t| t.source.contains(key))
+    provisioner
+        .templates()
+        .any(|(_, template)| template.source.contains(key))
 }
 
 /// The provisioner that handled each resource, looked up by uri among those consulted.
