@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::templates::{Hooks, Warned, failure};
 use super::{ExternalWorkloads, TargetKind};
+use crate::targets::kubernetes::is_dns1123_label;
 
 const EXTERNAL: &str = "score::service::external";
 const WORKLOAD: &str = "score::service::workload";
@@ -102,13 +103,7 @@ pub(crate) fn external_workload(
 /// schema has `metadata.name`).
 fn checked_name<'v>(name: &'v Value, at: &str) -> Result<&'v str, Error> {
     let text = name.as_str();
-    let valid = text.is_some_and(|n| {
-        (2..=63).contains(&n.len())
-            && n.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            && !n.starts_with('-')
-            && !n.ends_with('-')
-    });
+    let valid = text.is_some_and(|n| n.len() >= 2 && is_dns1123_label(n));
     match text {
         Some(text) if valid => Ok(text),
         _ => Err(failure(

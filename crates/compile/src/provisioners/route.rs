@@ -22,6 +22,7 @@ use minijinja::{Error, State};
 use serde_json::Value as Json;
 
 use super::templates::failure;
+use crate::targets::kubernetes::is_dns1123_subdomain;
 
 /// Characters that make a path a regular expression.
 const REGEX_CHARACTERS: &str = "^$*+?()[]{}|\\";
@@ -181,15 +182,7 @@ fn check_host(host: &Json) -> Result<String, Rejection> {
         )
     };
     let bare = text.strip_prefix("*.").unwrap_or(&text);
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && l.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-    };
-    if !host.is_string() || text.is_empty() || text.len() > 253 || !bare.split('.').all(label_ok) {
+    if !host.is_string() || text.is_empty() || text.len() > 253 || !is_dns1123_subdomain(bare) {
         return Err(bad(
             "it holds dot-separated labels of letters, digits and `-` (not starting or ending with `-`), optionally after `*.`",
         ));

@@ -11,6 +11,7 @@ use score_spec::diagnostics::{Diagnostic, Diagnostics};
 use score_spec::model::pointer;
 use serde_json::Value;
 
+use super::names::is_dns1123_subdomain;
 use crate::placeholders::Scope;
 use crate::provisioners::Provisioned;
 use crate::resources::ResourceGraph;
@@ -96,39 +97,10 @@ fn secret_name(
         environment: None,
     };
     let secret = scope.substitute(&written).map_err(|u| fail(u.message))?;
-    if !is_dns_subdomain(&secret) || crate::secrets::contains_secret(&secret) {
+    if !is_dns1123_subdomain(&secret) || crate::secrets::contains_secret(&secret) {
         return Err(fail(format!(
             "`{secret}` cannot name the Secret of environment resource `{name}`"
         )));
     }
     Ok(secret)
-}
-
-/// A Kubernetes object name: a lower-case RFC 1123 subdomain of at most 253 characters.
-fn is_dns_subdomain(name: &str) -> bool {
-    name.len() <= 253
-        && name.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_dns_subdomain;
-
-    #[test]
-    fn secret_names_are_dns_subdomains() {
-        for ok in ["score-environment", "a", "team.env-1"] {
-            assert!(is_dns_subdomain(ok), "{ok}");
-        }
-        for bad in ["", "Env", "-a", "a-", "a..b", "a_b", &"a".repeat(64)] {
-            assert!(!is_dns_subdomain(bad), "{bad}");
-        }
-    }
 }

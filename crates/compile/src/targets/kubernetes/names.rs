@@ -38,6 +38,23 @@ pub fn is_dns1035_label(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// True for a DNS-1123 label: at most 63 lower-case letters, digits and `-`, starting and
+/// ending with a letter or digit (namespaces, workload names, each label of a host name).
+pub fn is_dns1123_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// True for a DNS-1123 subdomain: dot-separated [`is_dns1123_label`]s, at most 253
+/// characters (object names such as a Secret's, host names).
+pub fn is_dns1123_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns1123_label)
+}
+
 /// True for an IANA service name: what container port names must be.
 pub fn is_iana_svc_name(s: &str) -> bool {
     !s.is_empty()
@@ -197,4 +214,29 @@ pub(crate) fn default_service_name(name: &str) -> Option<String> {
 /// The name of a Service port: the Score name lower-cased (Service port names are DNS labels).
 pub fn service_port_name(name: &str) -> String {
     name.to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_dns1123_label, is_dns1123_subdomain};
+
+    #[test]
+    fn secret_names_are_dns_subdomains() {
+        for ok in ["score-environment", "a", "team.env-1"] {
+            assert!(is_dns1123_subdomain(ok), "{ok}");
+        }
+        for bad in ["", "Env", "-a", "a-", "a..b", "a_b", &"a".repeat(64)] {
+            assert!(!is_dns1123_subdomain(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn labels_are_lower_case_letters_digits_and_inner_dashes() {
+        for ok in ["a", "9lives", "web-2", &"a".repeat(63)] {
+            assert!(is_dns1123_label(ok), "{ok}");
+        }
+        for bad in ["", "Web", "-a", "a-", "a.b", "a_b", &"a".repeat(64)] {
+            assert!(!is_dns1123_label(bad), "{bad}");
+        }
+    }
 }
