@@ -461,14 +461,12 @@ fn unknown_params(
             .join(", ")
     };
     let (params_pointer, params_span) = site.at("/params");
+    let params_node = site.workload.document.locate(&params_pointer);
     let mut found = given
         .keys()
         .filter(|key| !supported.contains(key))
         .map(|key| {
-            let key_span = site
-                .workload
-                .document
-                .locate(&params_pointer)
+            let key_span = params_node
                 .and_then(|l| l.node.entry(key))
                 .map_or(params_span, |e| e.key_span);
             let guess = score_spec::did_you_mean(key, supported)
