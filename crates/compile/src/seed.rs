@@ -137,21 +137,22 @@ impl Seed {
         }
     }
 
-    fn draws(&self) -> Draws {
+    /// A copy of one part of the record (empty unless [`Seed::tracking`]).
+    fn drawn(&self, part: impl FnOnce(&Draws) -> &BTreeSet<String>) -> BTreeSet<String> {
         self.draws
             .as_ref()
-            .map(|d| d.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            .map(|d| part(&d.lock().unwrap_or_else(|p| p.into_inner())).clone())
             .unwrap_or_default()
     }
 
     /// The uids of the resources that drew from this seed, sorted.
     pub(crate) fn drawn_by(&self) -> BTreeSet<String> {
-        self.draws().uids
+        self.drawn(|d| &d.uids)
     }
 
     /// The secret values drawn from this seed (see [`Seed::record_draw`]).
     pub(crate) fn drawn_secrets(&self) -> BTreeSet<String> {
-        self.draws().secrets
+        self.drawn(|d| &d.secrets)
     }
 
     /// `length` characters of `charset`, determined by the seed, `scope` and `counter`.
