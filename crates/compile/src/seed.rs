@@ -62,7 +62,7 @@ pub struct Seed {
 }
 
 /// What one compile's templates drew from the seed.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 struct Draws {
     /// The uids of the resources whose templates drew values.
     uids: BTreeSet<String>,
