@@ -369,7 +369,7 @@ fn without_nulls(mut json: serde_json::Value) -> serde_json::Value {
     json
 }
 
-/// The fields of an entry that are templates.
+/// The fields of an entry that are templates, in render order.
 const TEMPLATE_FIELDS: [&str; 9] = [
     "init",
     "state",
@@ -446,19 +446,22 @@ fn syntax_errors(
 impl Provisioner {
     /// The templates present, in render order.
     pub fn templates(&self) -> impl Iterator<Item = (&'static str, &Template)> {
-        [
-            ("init", &self.init),
-            ("state", &self.state),
-            ("shared", &self.shared),
-            ("outputs", &self.outputs),
-            ("manifests", &self.manifests),
-            ("services", &self.services),
-            ("volumes", &self.volumes),
-            ("networks", &self.networks),
-            ("configs", &self.configs),
-        ]
-        .into_iter()
-        .filter_map(|(field, t)| t.as_ref().map(|t| (field, t)))
+        // In the order of TEMPLATE_FIELDS, which names them.
+        let templates = [
+            &self.init,
+            &self.state,
+            &self.shared,
+            &self.outputs,
+            &self.manifests,
+            &self.services,
+            &self.volumes,
+            &self.networks,
+            &self.configs,
+        ];
+        TEMPLATE_FIELDS
+            .into_iter()
+            .zip(templates)
+            .filter_map(|(field, t)| t.as_ref().map(|t| (field, t)))
     }
 }
 
