@@ -505,7 +505,7 @@ fn check_flags(
     let publish = parse_all(&request.publish, "--publish")?;
     let build = parse_all(&request.build, "--build")?;
     if let Some(ns) = &request.namespace
-        && !is_dns_label(ns)
+        && !score_compile::kubernetes::is_dns1123_label(ns)
     {
         return Err(format!(
             "`{ns}` cannot name a namespace: use at most 63 lower-case letters, digits and `-`, starting and ending with a letter or digit"
@@ -591,13 +591,4 @@ fn is_project_name(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-}
-
-fn is_dns_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
 }

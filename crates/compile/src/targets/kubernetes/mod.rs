@@ -30,8 +30,9 @@ use crate::targets::{
 };
 
 pub use crate::provisioners::ExternalWorkloads;
+pub use names::is_dns1123_label;
 pub use names::{KIND_ANNOTATION, SERVICE_NAME_ANNOTATION};
-pub(crate) use names::{default_service_name, is_dns1123_label, is_dns1123_subdomain};
+pub(crate) use names::{default_service_name, is_dns1123_subdomain};
 
 /// The value of the `app.kubernetes.io/managed-by` label on everything we generate.
 pub const MANAGED_BY: &str = "score-rs";

@@ -40,6 +40,13 @@ pub fn is_dns1035_label(s: &str) -> bool {
 
 /// True for a DNS-1123 label: at most 63 lower-case letters, digits and `-`, starting and
 /// ending with a letter or digit (namespaces, workload names, each label of a host name).
+///
+/// ```
+/// use score_compile::kubernetes::is_dns1123_label;
+///
+/// assert!(is_dns1123_label("shop-2"));
+/// assert!(!is_dns1123_label("Shop") && !is_dns1123_label("shop-"));
+/// ```
 pub fn is_dns1123_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
