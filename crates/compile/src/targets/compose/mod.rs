@@ -12,6 +12,7 @@
 
 mod annotations;
 mod build;
+mod envfile;
 mod publish;
 mod workload;
 
@@ -31,6 +32,7 @@ use crate::provisioners::{
 use crate::resources::{ResourceGraph, location};
 use crate::seed::Seed;
 pub use build::Build;
+pub use envfile::{MergedEnvFile, merge_env_file};
 
 use crate::targets::{
     ResourceReport, find_string, provisioned_reports, sorted_workloads, workload_services,
@@ -172,7 +174,8 @@ impl Output {
     }
 }
 
-/// An env file listing `variables` (sorted names) with empty values, one `KEY=` a line.
+/// An env file listing `variables` (sorted names) with empty values, one `KEY=` a line. To
+/// add them to a file that exists, keeping its values, use [`merge_env_file`].
 pub fn env_file(variables: &[String]) -> String {
     variables.iter().map(|k| format!("{k}=\n")).collect()
 }
