@@ -1,7 +1,6 @@
 //! `score compile`: the file system side of compiling (reading Score, provisioner and source
 //! files; writing the output atomically). The compiling itself is `score-compile`'s.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -11,7 +10,7 @@ use score_compile::{Seed, kubernetes};
 use score_spec::overrides::Override;
 use score_spec::{Diagnostic, Diagnostics, ParseOptions};
 
-use crate::{commands, inputs, report};
+use crate::{commands, inputs, output, report};
 
 /// What to compile to.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -41,7 +40,8 @@ pub struct Args {
     /// What to compile to.
     #[arg(long, value_enum)]
     target: Target,
-    /// Where to write the output; `-` or nothing for stdout. Written atomically.
+    /// Where to write the output; `-` or nothing for stdout. Written atomically; an existing
+    /// file keeps its mode, a new one is 0600 when it holds secrets. Never an input file.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Kubernetes: put every object in this namespace. Backstage: the namespace the
@@ -86,8 +86,8 @@ pub struct Args {
     /// The host port the routes' proxy (`score-routing`) listens on [default: 8080].
     #[arg(long, value_name = "PORT", help_heading = "Compose", value_parser = clap::value_parser!(u16).range(1..))]
     route_port: Option<u16>,
-    /// Write the environment variables the file expects (from `environment` resources) to
-    /// FILE, as `KEY=` lines, sorted.
+    /// Add the environment variables the file expects (from `environment` resources) to
+    /// FILE as `KEY=` lines, sorted, keeping the lines already there (a new FILE is 0600).
     #[arg(long, value_name = "FILE", help_heading = "Compose")]
     env_file: Option<PathBuf>,
     /// The owner of workloads without a `backstage.score.dev/owner` annotation, an entity
@@ -296,6 +296,9 @@ pub fn run(request: Args) -> ExitCode {
         Ok(parsed) => parsed,
         Err(message) => return usage(message),
     };
+    if let Err(message) = refuse_inputs(&request) {
+        return usage(message);
+    }
     let Loaded {
         workloads,
         provisioners,
@@ -357,23 +360,63 @@ pub fn run(request: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let score_compile::Compiled {
-        text,
-        warnings,
-        environment,
-        ..
-    } = compiled;
+    finish(
+        &compiled,
+        problems,
+        &messages,
+        request.output.as_deref(),
+        request.env_file.as_deref(),
+        request.target,
+    )
+}
+
+/// Prints the problems of a compile that succeeded (and any in the env file) and writes the
+/// output and the env file.
+fn finish(
+    compiled: &score_compile::Compiled,
+    mut problems: Vec<Diagnostic>,
+    messages: &report::Messages,
+    output: Option<&Path>,
+    env_file: Option<&Path>,
+    target: Target,
+) -> ExitCode {
+    problems.extend(compiled.warnings.iter().cloned());
     // `--env-file` is refused for other targets, so this is the Compose file's environment.
-    let env_file = compose::env_file(&environment);
-    problems.extend(warnings.iter().cloned());
+    let env_file = match env_file
+        .map(|path| output::EnvFile::prepare(path, &compiled.environment))
+        .transpose()
+    {
+        Ok(env) => env,
+        Err(problem) => {
+            problems.push(*problem);
+            messages.compile_problems(&problems);
+            return ExitCode::from(1);
+        }
+    };
     if !problems.is_empty() {
         messages.compile_problems(&problems);
     }
-    write_outputs(
+    output::Outputs {
+        output,
+        text: &compiled.text,
+        // Compose writes resources' outputs as values; Kubernetes keeps secrets in Secrets.
+        secret: output::holds_secrets(compiled, target == Target::Compose),
+        env_file,
+        quiet: messages.quiet,
+    }
+    .write()
+}
+
+/// `-o` and `--env-file` must not name an input: the Score files (also those a directory
+/// walk finds), overrides and provisioner files.
+fn refuse_inputs(request: &Args) -> Result<(), String> {
+    let mut inputs = inputs::collect(&request.paths)?;
+    inputs.extend(request.overrides.overrides_file.iter().cloned());
+    inputs.extend(request.provisioners.iter().cloned());
+    output::refuse_inputs(
         request.output.as_deref(),
-        &text,
         request.env_file.as_deref(),
-        &env_file,
+        &inputs,
     )
 }
 
@@ -382,45 +425,6 @@ fn external_workloads(deny: bool) -> compose::ExternalWorkloads {
         compose::ExternalWorkloads::Deny
     } else {
         compose::ExternalWorkloads::Assume
-    }
-}
-
-/// Writes the env file (when asked for) and the output (to stdout without a path or with `-`).
-fn write_outputs(
-    output: Option<&Path>,
-    text: &str,
-    env_path: Option<&Path>,
-    env_file: &str,
-) -> ExitCode {
-    if let Some(path) = env_path
-        && let Err(e) = write_atomically(path, env_file.as_bytes())
-    {
-        eprintln!("error: cannot write `{}`: {e}", path.display());
-        return ExitCode::from(1);
-    }
-    match output {
-        None => print_stdout(text),
-        Some(path) if path == Path::new("-") => print_stdout(text),
-        Some(path) => match write_atomically(path, text.as_bytes()) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: cannot write `{}`: {e}", path.display());
-                ExitCode::from(1)
-            }
-        },
-    }
-}
-
-fn print_stdout(text: &str) -> ExitCode {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        // A closed pipe (`| head`) is the reader's choice, not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: cannot write the output: {e}");
-            ExitCode::from(1)
-        }
     }
 }
 
@@ -523,30 +527,6 @@ fn parse_all<T: std::str::FromStr<Err = String>>(
         .iter()
         .map(|v| v.parse().map_err(|message| format!("{flag}: {message}")))
         .collect()
-}
-
-/// Writes to a temporary file beside `path`, then renames it over `path`: readers see the old
-/// file or the new one, never half of one.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
 }
 
 /// Reads `path` relative to the directory of `score_file`, refusing to leave that directory

@@ -10,6 +10,7 @@ mod compile;
 mod init;
 mod inputs;
 mod inspect;
+mod output;
 mod report;
 mod version;
 
