@@ -321,6 +321,21 @@ fn the_env_file_is_left_alone_without_environment_resources() {
     assert!(run.stderr.contains("note:"), "{}", run.stderr);
     assert!(run.stderr.contains(".env"), "{}", run.stderr);
     assert!(run.stdout.contains("services:"), "{}", run.stdout);
+    // A missing one is created empty, so `docker compose --env-file` finds it.
+    let run = score_in(
+        &dir,
+        &[
+            "compile",
+            "--target",
+            "compose",
+            "--env-file",
+            "new.env",
+            "score.yaml",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(dir.join("new.env")).unwrap(), "");
+    assert_eq!(mode(&dir.join("new.env")), 0o600);
 }
 
 // Item 6: a file that is not an env file is refused, not appended to; nothing is written.
