@@ -198,7 +198,7 @@ fn validate(
         ..Default::default()
     };
     for file in &files {
-        let diagnostics = match inputs::read(file) {
+        let diagnostics = match inputs::read(file, inputs::SCORE_BUDGET) {
             Ok(source) => match score_spec::parse_workload_with(source, &options) {
                 Ok(parsed) => parsed.warnings,
                 Err(diagnostics) => diagnostics,
