@@ -11,6 +11,7 @@ mod init;
 mod inputs;
 mod inspect;
 mod report;
+mod terminal;
 mod version;
 
 const EXAMPLES: &str = "\

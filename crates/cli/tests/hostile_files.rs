@@ -404,3 +404,150 @@ fn documents_hold(text: &str, data: &str) -> bool {
         any(&tree.to_json(), data)
     })
 }
+
+/// Bytes a terminal acts on: C0 controls but tab and line feed, DEL, C1 controls (UTF-8), and
+/// the bidirectional overrides that reorder what is shown.
+fn terminal_controls(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n' && c != '\t')
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+        })
+        .collect()
+}
+
+/// The column (in characters, 1-based) where the underline starts below the first snippet line
+/// that shows `needle` after the message `message`, counted from where that line's text
+/// starts.
+fn marked_column(stderr: &str, message: &str, needle: &str) -> usize {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let report = lines.iter().position(|l| l.contains(message)).unwrap();
+    let at = (report..lines.len())
+        .find(|&i| lines[i].contains(needle))
+        .unwrap_or_else(|| panic!("no snippet line with {needle:?}:\n{stderr}"));
+    let text_start = lines[at].find("│ ").unwrap() + "│ ".len();
+    let text_start = lines[at][..text_start].chars().count();
+    let marker = lines[at + 1]
+        .chars()
+        .position(|c| c == '┬' || c == '─')
+        .unwrap();
+    marker - text_start + 1
+}
+
+#[test]
+fn escape_sequences_from_a_score_file_never_reach_the_terminal() {
+    let dir = scratch("escapes");
+    // Written raw: a syntax error at the first ESC, whose snippet shows the line.
+    write(
+        &dir.join("raw.yaml"),
+        "apiVersion: score.dev/v1b1\nmetadata:\n  name: hello\n  annotations:\n    \
+         x: \"a\"\x1b[31m\x1b]0;title\x07red\u{9b}2J\ncontainers:\n  main:\n    image: nginx\n",
+    );
+    // Escaped in quoted YAML: the messages quoting the key and the value hold the controls;
+    // and a right-to-left override before the value the error is about.
+    write(
+        &dir.join("quoted.yaml"),
+        "apiVersion: score.dev/v1b1\nmetadata:\n  name: \"\\e]0;title\\a\"\n  \
+         annotations: {\"\u{202e}a\": \"1\", b: 2}\n\"\\e[31mred\": 1\ncontainers:\n  main:\n    \
+         image: nginx\n",
+    );
+    for format in ["human", "json", "github"] {
+        for file in ["raw.yaml", "quoted.yaml"] {
+            let run = score_in(&dir, &os(&["validate", "--format", format, file]), &[]);
+            assert_eq!(run.code, 1, "{format} {file}: {}", run.stderr);
+            for text in [&run.stdout, &run.stderr] {
+                assert_eq!(
+                    terminal_controls(text),
+                    Vec::<char>::new(),
+                    "{format} {file}:\n{text}"
+                );
+            }
+        }
+    }
+    let raw = score_in(&dir, &os(&["validate", "raw.yaml"]), &[]);
+    assert!(raw.stderr.contains("raw.yaml:5:11"), "{}", raw.stderr);
+    // The stand-ins are visible, and the underline is still under the first of them.
+    assert!(
+        raw.stderr.contains("x: \"a\"␛[31m␛]0;title␇red"),
+        "{}",
+        raw.stderr
+    );
+    assert_eq!(
+        marked_column(&raw.stderr, "invalid YAML", "x: \"a\"␛"),
+        11,
+        "{}",
+        raw.stderr
+    );
+
+    let quoted = score_in(&dir, &os(&["validate", "quoted.yaml"]), &[]);
+    assert!(quoted.stderr.contains("`␛]0;title␇`"), "{}", quoted.stderr);
+    assert!(quoted.stderr.contains("`␛[31mred`"), "{}", quoted.stderr);
+    // The override's key at column 17, and `2` at column 31 after it: the underlines are
+    // still under them.
+    assert_eq!(
+        marked_column(&quoted.stderr, "annotation key", "b: 2}"),
+        17,
+        "{}",
+        quoted.stderr
+    );
+    assert_eq!(
+        marked_column(&quoted.stderr, "must be a string", "b: 2}"),
+        31,
+        "{}",
+        quoted.stderr
+    );
+    // JSON keeps the text as written, escaped.
+    let json = score_in(
+        &dir,
+        &os(&["validate", "--format", "json", "quoted.yaml"]),
+        &[],
+    );
+    let items: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
+    let type_error = items
+        .iter()
+        .find(|d| d["code"] == "score::schema::type")
+        .unwrap();
+    assert_eq!(
+        (&type_error["line"], &type_error["column"]),
+        (&4.into(), &31.into())
+    );
+    assert!(
+        items
+            .iter()
+            .any(|d| d["message"].as_str().unwrap().contains("`\u{1b}[31mred`")),
+        "{items:?}"
+    );
+}
+
+#[test]
+fn escape_sequences_never_reach_the_terminal_from_compile_either() {
+    let dir = scratch("escapes-compile");
+    write(
+        &dir.join("score.yaml"),
+        format!("{VALID}    files:\n      /etc/x:\n        source: \"\\e]0;pwned\\a\"\n"),
+    );
+    for format in ["human", "github"] {
+        let args = [
+            "compile",
+            "--target",
+            "kubernetes",
+            "--message-format",
+            format,
+            "score.yaml",
+        ];
+        let run = score_in(&dir, &os(&args), &[]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("␛]0;pwned␇"),
+            "{format}: {}",
+            run.stderr
+        );
+        assert_eq!(
+            terminal_controls(&run.stderr),
+            Vec::<char>::new(),
+            "{format}:\n{}",
+            run.stderr
+        );
+    }
+}
