@@ -60,6 +60,9 @@ pub struct Args {
     /// stopped and the compile fails [default: 60].
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
     provisioner_timeout: Option<Duration>,
+    /// The largest `files[].source` file read, in bytes [default: 4194304 (4 MiB)].
+    #[arg(long, value_name = "BYTES")]
+    max_source_size: Option<u64>,
     /// The image for containers whose `image` is `"."`.
     #[arg(short, long, value_name = "IMAGE")]
     image: Option<String>,
@@ -149,7 +152,8 @@ impl OverrideArgs {
         }
         let mut out = Vec::new();
         for path in &self.overrides_file {
-            let source = inputs::read(path).map_err(|d| Err(Diagnostics(vec![*d])))?;
+            let source = inputs::read(&inputs::Input::named(path), inputs::SCORE_BUDGET)
+                .map_err(|d| Err(Diagnostics(vec![*d])))?;
             out.push(
                 Override::file(&source, &Default::default())
                     .map_err(|d| Err(Diagnostics(vec![*d])))?,
@@ -197,7 +201,7 @@ pub fn load(
     };
     let mut workloads = Vec::new();
     for file in &files {
-        match inputs::read(file) {
+        match inputs::read(file, inputs::SCORE_BUDGET) {
             Ok(source) => match score_spec::parse_workload_with(source, &options) {
                 Ok(parsed) => {
                     problems.extend(parsed.warnings);
@@ -211,7 +215,7 @@ pub fn load(
     let mut provisioners = Vec::new();
     let mut names = Vec::new();
     for path in provisioner_files {
-        let parsed = inputs::read(path)
+        let parsed = inputs::read(&inputs::Input::trusted(path), inputs::PROVISIONER_BUDGET)
             .map_err(|d| Diagnostics(vec![*d]))
             .and_then(|source| {
                 names.push(source.name().to_owned());
@@ -320,7 +324,11 @@ pub fn run(request: Args) -> ExitCode {
     }
 
     let seed = request.seed.map(Seed::new).unwrap_or_default();
-    let read_source = |score_file: &str, path: &str| read_relative(Path::new(score_file), path);
+    let max_source = request
+        .max_source_size
+        .unwrap_or(inputs::DEFAULT_SOURCE_BYTES);
+    let read_source =
+        |score_file: &str, path: &str| read_relative(Path::new(score_file), path, max_source);
     let runner = commands::ProcessRunner {
         timeout: request
             .provisioner_timeout
@@ -457,6 +465,11 @@ fn check_flags(
         ),
         (request.image.is_some(), "--image", "kubernetes or compose"),
         (
+            request.max_source_size.is_some(),
+            "--max-source-size",
+            "kubernetes or compose",
+        ),
+        (
             request.deny_external_workloads,
             "--deny-external-workloads",
             "kubernetes or compose",
@@ -530,8 +543,8 @@ fn parse_all<T: std::str::FromStr<Err = String>>(
 }
 
 /// Reads `path` relative to the directory of `score_file`, refusing to leave that directory
-/// (also through symbolic links).
-fn read_relative(score_file: &Path, path: &str) -> Result<Vec<u8>, String> {
+/// (also through symbolic links), anything but a regular file, and more than `limit` bytes.
+fn read_relative(score_file: &Path, path: &str, limit: u64) -> Result<Vec<u8>, String> {
     let dir = score_file
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -539,8 +552,7 @@ fn read_relative(score_file: &Path, path: &str) -> Result<Vec<u8>, String> {
     let full = dir.join(path);
     let reason = |e: std::io::Error| match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_owned(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        _ => e.to_string(),
+        _ => inputs::io_reason(&e),
     };
     let canonical_dir = dir.canonicalize().map_err(reason)?;
     let canonical = full.canonicalize().map_err(reason)?;
@@ -550,10 +562,14 @@ fn read_relative(score_file: &Path, path: &str) -> Result<Vec<u8>, String> {
                 .into(),
         );
     }
-    if canonical.is_dir() {
-        return Err("it is a directory".into());
-    }
-    std::fs::read(&canonical).map_err(reason)
+    inputs::read_bytes(&canonical, limit).map_err(|refusal| match refusal {
+        inputs::Refusal::Io(e) => reason(e),
+        too_large @ inputs::Refusal::TooLarge { .. } => format!(
+            "it is {} (raise the limit with `--max-source-size BYTES`)",
+            too_large.reason()
+        ),
+        not_a_file => format!("it is {}", not_a_file.reason()),
+    })
 }
 
 /// `--provisioner-timeout`: seconds, fractions allowed, more than zero.

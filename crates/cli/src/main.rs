@@ -12,6 +12,7 @@ mod inputs;
 mod inspect;
 mod output;
 mod report;
+mod terminal;
 mod version;
 
 const EXAMPLES: &str = "\
@@ -199,7 +200,7 @@ fn validate(
         ..Default::default()
     };
     for file in &files {
-        let diagnostics = match inputs::read(file) {
+        let diagnostics = match inputs::read(file, inputs::SCORE_BUDGET) {
             Ok(source) => match score_spec::parse_workload_with(source, &options) {
                 Ok(parsed) => parsed.warnings,
                 Err(diagnostics) => diagnostics,

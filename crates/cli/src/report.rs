@@ -5,11 +5,14 @@ use std::io::{IsTerminal, Write};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use score_spec::Diagnostic;
 
-/// One JSON array of diagnostics on stdout.
+use crate::terminal;
+
+/// One JSON array of diagnostics on stdout (terminal controls escaped, see
+/// [`terminal::json`]).
 pub fn json(diagnostics: &[Diagnostic]) {
+    let text = serde_json::to_string_pretty(diagnostics).unwrap_or_else(|_| "[]".to_owned());
     let mut out = std::io::stdout().lock();
-    let _ = serde_json::to_writer_pretty(&mut out, diagnostics);
-    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", terminal::json(text));
 }
 
 /// Warnings of one code shown in full by the human format; the rest are counted in one line.
@@ -159,9 +162,11 @@ const GITHUB_SHOWN_PER_LEVEL: usize = 10;
 /// written (the log keeps them all; GitHub limits errors and warnings separately, so warnings
 /// never hide an error); past GitHub's limit a notice says where the rest are.
 pub fn github(diagnostics: &[Diagnostic], out: &mut dyn Write) {
-    // Workflow command syntax: data escapes `%`, CR and LF; properties also `:` and `,`.
+    // Workflow command syntax: data escapes `%`, CR and LF; properties also `:` and `,`. Other
+    // controls become visible stand-ins: the log viewer would act on escape sequences.
     let data = |s: &str| {
-        s.replace('%', "%25")
+        terminal::clean(s)
+            .replace('%', "%25")
             .replace('\r', "%0D")
             .replace('\n', "%0A")
     };
@@ -231,8 +236,10 @@ fn compile_failed(diagnostics: &[Diagnostic]) {
 /// column 65,535).
 const MAX_SNIPPET_LINE: usize = 2_000;
 
-/// Renders one diagnostic the way `score validate` shows it.
+/// Renders one diagnostic the way `score validate` shows it, with every character a terminal
+/// would act on replaced by a visible stand-in.
 pub fn render(diagnostic: &Diagnostic, color: bool) -> String {
+    let diagnostic = &terminal::diagnostic(diagnostic);
     if touches_long_line(diagnostic) {
         return render_without_snippet(diagnostic, color);
     }
