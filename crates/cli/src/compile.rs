@@ -418,7 +418,10 @@ fn finish(
 /// `-o` and `--env-file` must not name an input: the Score files (also those a directory
 /// walk finds), overrides and provisioner files.
 fn refuse_inputs(request: &Args) -> Result<(), String> {
-    let mut inputs = inputs::collect(&request.paths)?;
+    let mut inputs: Vec<PathBuf> = inputs::collect(&request.paths)?
+        .into_iter()
+        .map(|input| input.path)
+        .collect();
     inputs.extend(request.overrides.overrides_file.iter().cloned());
     inputs.extend(request.provisioners.iter().cloned());
     output::refuse_inputs(

@@ -117,7 +117,11 @@ impl EnvFile {
                 env.text = Some(compose::env_file(variables));
                 return Ok(env);
             }
-            _ => crate::inputs::read(path)?,
+            // The user's own file, named by a flag: read wherever it leads, within the budget.
+            _ => crate::inputs::read(
+                &crate::inputs::Input::trusted(path),
+                crate::inputs::SCORE_BUDGET,
+            )?,
         };
         if variables.is_empty() {
             env.note = Some(format!(
