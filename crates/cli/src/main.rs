@@ -11,6 +11,7 @@ mod init;
 mod inputs;
 mod inspect;
 mod report;
+mod seed;
 mod version;
 
 const EXAMPLES: &str = "\
