@@ -177,7 +177,11 @@ impl CommandRunner for ProcessRunner {
         let child = wrapped
             .spawn()
             .map_err(|e| CommandError::Start(start_error(&e, command.program, &program)))?;
-        run_child(&mut Group(child), command.stdin.clone(), self.timeout)
+        let mut group = Group {
+            child,
+            killed: false,
+        };
+        run_child(&mut group, command.stdin.clone(), self.timeout)
     }
 }
 
@@ -202,14 +206,19 @@ impl ProcessRunner {
 
 /// A running program and the processes it started (its process group or job object): all
 /// killed when this is dropped, so that none outlives the run, whichever way it ended.
-struct Group(Box<dyn ChildWrapper>);
+struct Group {
+    child: Box<dyn ChildWrapper>,
+    killed: bool,
+}
 
 impl Group {
     /// Kills every process of the group (the program too, if it still runs) and reaps the
-    /// program.
+    /// program. Once only: afterwards the group's id may name another group.
     fn kill(&mut self) {
-        let _ = self.0.start_kill();
-        let _ = self.0.wait();
+        if !std::mem::replace(&mut self.killed, true) {
+            let _ = self.child.start_kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
@@ -289,7 +298,7 @@ fn run_child(
     timeout: Duration,
 ) -> Result<CommandOutput, CommandError> {
     let deadline = Instant::now() + timeout;
-    if let Some(mut pipe) = group.0.stdin().take() {
+    if let Some(mut pipe) = group.child.stdin().take() {
         // A program that exits without reading its input closes the pipe: not our error.
         thread::spawn(move || {
             let _ = pipe.write_all(&stdin);
@@ -298,7 +307,7 @@ fn run_child(
     let stdout = Arc::new(Mutex::new(Collected::default()));
     let stderr = Arc::new(Mutex::new(Collected::default()));
     let (done, finished) = mpsc::channel();
-    if let Some(pipe) = group.0.stdout().take() {
+    if let Some(pipe) = group.child.stdout().take() {
         collect(
             pipe,
             Arc::clone(&stdout),
@@ -306,7 +315,7 @@ fn run_child(
             done.clone(),
         );
     }
-    if let Some(pipe) = group.0.stderr().take() {
+    if let Some(pipe) = group.child.stderr().take() {
         collect(
             pipe,
             Arc::clone(&stderr),
@@ -370,7 +379,7 @@ fn run_child(
 fn wait(group: &mut Group, deadline: Instant, finished: &mpsc::Receiver<()>) -> Ended {
     let mut pause = Duration::from_millis(1);
     let status = loop {
-        match group.0.try_wait() {
+        match group.child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) => {}
             Err(e) => return Ended::Lost(e),
