@@ -2,14 +2,16 @@
 //! without a shell, feeding its stdin, collecting stdout and stderr, and stopping it when it
 //! takes too long. What to send and how to read the answer is `score-compile`'s.
 
+use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ExitStatus, Stdio};
+use std::process::{ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use process_wrap::std::{ChildWrapper, CommandWrap};
 use score_compile::provisioners::{Command, CommandError, CommandOutput, CommandRunner, Program};
 
 /// The default `--provisioner-timeout`.
@@ -21,7 +23,121 @@ const MAX_STDOUT: usize = 64 * 1024 * 1024;
 /// Only the end of stderr is shown in messages; this much of it is kept.
 const KEPT_STDERR: usize = 64 * 1024;
 
-/// Runs programs as child processes.
+/// The environment variables a program gets with `--provisioner-env`, besides those named
+/// (and every `LC_*`): what programs need to find their interpreter and files.
+#[cfg(not(windows))]
+const BASE_ENVIRONMENT: [&str; 4] = ["PATH", "HOME", "LANG", "TMPDIR"];
+#[cfg(windows)]
+const BASE_ENVIRONMENT: [&str; 9] = [
+    "PATH",
+    "HOME",
+    "LANG",
+    "TMPDIR",
+    "SYSTEMROOT",
+    "TEMP",
+    "TMP",
+    "USERPROFILE",
+    "PATHEXT",
+];
+
+/// The flags about running programs, shared by `compile`/`generate` and `resources`.
+#[derive(clap::Args, Default)]
+pub struct ProgramArgs {
+    /// How long the program of a command provisioner (`cmd://`) may run before it is
+    /// killed, with every process it started, and the compile fails [default: 60].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub provisioner_timeout: Option<Duration>,
+    /// Pass only this environment variable to command provisioners' programs (repeatable),
+    /// besides PATH, HOME, LANG, LC_* and TMPDIR. Without it, programs get the whole
+    /// environment but the seed (`SCORE_SEED`, `SCORE_SEED_FILE`), which they never get.
+    #[arg(long, value_name = "NAME")]
+    pub provisioner_env: Vec<String>,
+}
+
+impl ProgramArgs {
+    /// Whether any of these flags was given.
+    pub fn given(&self) -> bool {
+        self.provisioner_timeout.is_some() || !self.provisioner_env.is_empty()
+    }
+
+    /// A usage message for a `--provisioner-env` that cannot be: the seed, or not a name.
+    pub fn check(&self) -> Result<(), String> {
+        for name in &self.provisioner_env {
+            if crate::seed::VARIABLES.contains(&name.as_str()) {
+                return Err(format!(
+                    "--provisioner-env {name}: the seed is never passed to programs"
+                ));
+            }
+            if name.is_empty() || name.contains('=') || name.contains('\0') {
+                return Err(format!(
+                    "--provisioner-env `{name}` is not the name of an environment variable"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The runner these flags describe, for the entries of `allowed_files` (checked with
+    /// [`ProgramArgs::check`]). `announce`: say on stderr when a program is run (once per program).
+    pub fn runner(&self, allowed_files: Vec<String>, announce: bool) -> ProcessRunner {
+        ProcessRunner {
+            timeout: self.provisioner_timeout.unwrap_or(DEFAULT_TIMEOUT),
+            allowed_files,
+            environment: if self.provisioner_env.is_empty() {
+                Environment::AllButSeed
+            } else {
+                Environment::Only(self.provisioner_env.clone())
+            },
+            announced: announce.then(Default::default),
+        }
+    }
+}
+
+/// `--provisioner-timeout`: seconds, fractions allowed, more than zero.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| {
+            format!("`{text}` is not a number of seconds between 0 and 86400 (e.g. 60 or 0.5)")
+        })
+}
+
+/// What environment a program gets.
+pub enum Environment {
+    /// Ours, without the seed variables.
+    AllButSeed,
+    /// Only these variables of ours, and [`BASE_ENVIRONMENT`] and `LC_*`.
+    Only(Vec<String>),
+}
+
+impl Environment {
+    fn apply(&self, command: &mut std::process::Command) {
+        match self {
+            Environment::AllButSeed => {
+                for name in crate::seed::VARIABLES {
+                    command.env_remove(name);
+                }
+            }
+            Environment::Only(names) => {
+                command.env_clear();
+                for (name, value) in std::env::vars_os() {
+                    let Some(text) = name.to_str() else { continue };
+                    let passed = names.iter().any(|n| n == text)
+                        || BASE_ENVIRONMENT.contains(&text)
+                        || text.starts_with("LC_");
+                    if passed && !crate::seed::VARIABLES.contains(&text) {
+                        command.env(&name, value);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs programs as child processes, each in a process group of its own (a job object on
+/// Windows) that is killed when the run is over, however it ended.
 pub struct ProcessRunner {
     /// How long one run may take before the program is killed.
     pub timeout: Duration,
@@ -29,6 +145,11 @@ pub struct ProcessRunner {
     /// are run only for entries of these files (the built-in files have no command
     /// provisioners; this makes sure nothing else can start one).
     pub allowed_files: Vec<String>,
+    /// What environment programs get.
+    pub environment: Environment,
+    /// When set, a note is printed on stderr the first time each program is run; these are
+    /// the programs already announced.
+    pub announced: Option<Mutex<BTreeSet<PathBuf>>>,
 }
 
 impl CommandRunner for ProcessRunner {
@@ -40,14 +161,70 @@ impl CommandRunner for ProcessRunner {
             )));
         }
         let program = resolve(command.program, Path::new(command.declared_in))?;
-        let mut child = std::process::Command::new(&program)
+        self.announce(&program, command);
+        let mut process = std::process::Command::new(&program);
+        process
             .args(command.args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::piped());
+        self.environment.apply(&mut process);
+        let mut wrapped = CommandWrap::from(process);
+        #[cfg(unix)]
+        wrapped.wrap(process_wrap::std::ProcessGroup::leader());
+        #[cfg(windows)]
+        wrapped.wrap(process_wrap::std::JobObject);
+        let child = wrapped
             .spawn()
             .map_err(|e| CommandError::Start(start_error(&e, command.program, &program)))?;
-        run_child(&mut child, command.stdin.clone(), self.timeout)
+        let mut group = Group {
+            child,
+            killed: false,
+        };
+        run_child(&mut group, command.stdin.clone(), self.timeout)
+    }
+}
+
+impl ProcessRunner {
+    /// The note of `score resources`, once per program.
+    fn announce(&self, program: &Path, command: &Command) {
+        let Some(announced) = &self.announced else {
+            return;
+        };
+        let mut announced = announced.lock().unwrap_or_else(|e| e.into_inner());
+        if announced.insert(program.to_path_buf()) {
+            eprintln!(
+                "note: running `{}` (command provisioner `{}` from {}) to learn the outputs of {}",
+                program.display(),
+                command.uri,
+                command.declared_in,
+                command.resource
+            );
+        }
+    }
+}
+
+/// A running program and the processes it started (its process group or job object): all
+/// killed when this is dropped, so that none outlives the run, whichever way it ended.
+struct Group {
+    child: Box<dyn ChildWrapper>,
+    killed: bool,
+}
+
+impl Group {
+    /// Kills every process of the group (the program too, if it still runs) and reaps the
+    /// program. Once only: afterwards the group's id may name another group.
+    fn kill(&mut self) {
+        if !std::mem::replace(&mut self.killed, true) {
+            let _ = self.child.start_kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
 
@@ -100,15 +277,28 @@ fn start_error(error: &std::io::Error, program: &Program, path: &Path) -> String
     }
 }
 
+/// How a run ended.
+enum Ended {
+    /// The program exited and its stdout and stderr were closed.
+    Exited(ExitStatus),
+    /// It exited, but something kept stdout or stderr open until the deadline.
+    Lingering(ExitStatus),
+    /// It was still running at the deadline.
+    TimedOut,
+    /// Waiting for it failed.
+    Lost(std::io::Error),
+}
+
 /// Feeds stdin, collects stdout and stderr (on threads, so that no pipe fills up and blocks
-/// the program), and waits until it ends or `timeout` passes.
+/// the program), and waits until it ends or `timeout` passes. Every process of the group is
+/// killed before this returns.
 fn run_child(
-    child: &mut Child,
+    group: &mut Group,
     stdin: Vec<u8>,
     timeout: Duration,
 ) -> Result<CommandOutput, CommandError> {
     let deadline = Instant::now() + timeout;
-    if let Some(mut pipe) = child.stdin.take() {
+    if let Some(mut pipe) = group.child.stdin().take() {
         // A program that exits without reading its input closes the pipe: not our error.
         thread::spawn(move || {
             let _ = pipe.write_all(&stdin);
@@ -117,7 +307,7 @@ fn run_child(
     let stdout = Arc::new(Mutex::new(Collected::default()));
     let stderr = Arc::new(Mutex::new(Collected::default()));
     let (done, finished) = mpsc::channel();
-    if let Some(pipe) = child.stdout.take() {
+    if let Some(pipe) = group.child.stdout().take() {
         collect(
             pipe,
             Arc::clone(&stdout),
@@ -125,7 +315,7 @@ fn run_child(
             done.clone(),
         );
     }
-    if let Some(pipe) = child.stderr.take() {
+    if let Some(pipe) = group.child.stderr().take() {
         collect(
             pipe,
             Arc::clone(&stderr),
@@ -134,31 +324,37 @@ fn run_child(
         );
     }
     drop(done);
+    let ended = wait(group, deadline, &finished);
+    // The compile is over for this program: nothing it started may keep running.
+    group.kill();
     let take = |c: &Arc<Mutex<Collected>>| {
         let mut c = c.lock().unwrap_or_else(|e| e.into_inner());
         (std::mem::take(&mut c.bytes), c.overflow)
     };
-
-    let status = wait(child, deadline);
-    // The pipes close when the program (and whatever it started) has exited.
-    let mut open = 2;
-    while status.is_some() && open > 0 {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match finished.recv_timeout(left) {
-            Ok(()) => open -= 1,
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => break,
-        }
-    }
-    let Some(status) = status.filter(|_| open == 0) else {
-        let (stderr, _) = take(&stderr);
-        return Err(CommandError::TimedOut {
-            after: timeout,
-            stderr,
-        });
-    };
     let (stdout, too_much) = take(&stdout);
     let (stderr, _) = take(&stderr);
+    let status = match ended {
+        Ended::Exited(status) => status,
+        Ended::TimedOut => {
+            return Err(CommandError::TimedOut {
+                after: timeout,
+                stderr,
+            });
+        }
+        Ended::Lost(e) => {
+            return Err(CommandError::Other {
+                reason: format!("waiting for its program failed: {e}"),
+                stderr,
+            });
+        }
+        Ended::Lingering(status) => {
+            return Err(CommandError::Lingering {
+                status: status.to_string(),
+                after: timeout,
+                stderr,
+            });
+        }
+    };
     if !status.success() {
         return Err(CommandError::Failed {
             status: status.to_string(),
@@ -177,25 +373,34 @@ fn run_child(
     Ok(CommandOutput { stdout, stderr })
 }
 
-/// Waits for the program to exit until `deadline`; past it, kills it and returns `None`.
-fn wait(child: &mut Child, deadline: Instant) -> Option<ExitStatus> {
+/// Waits until `deadline` for the program to exit, then for its stdout and stderr to close
+/// (`finished` hears of each; they close when the program and whatever it started to share
+/// them are done).
+fn wait(group: &mut Group, deadline: Instant, finished: &mpsc::Receiver<()>) -> Ended {
     let mut pause = Duration::from_millis(1);
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Some(status),
+    let status = loop {
+        match group.child.try_wait() {
+            Ok(Some(status)) => break status,
             Ok(None) => {}
-            Err(_) => break,
+            Err(e) => return Ended::Lost(e),
         }
         let now = Instant::now();
         if now >= deadline {
-            break;
+            return Ended::TimedOut;
         }
         thread::sleep(pause.min(deadline - now));
         pause = (pause * 2).min(Duration::from_millis(20));
+    };
+    let mut open = 2;
+    while open > 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match finished.recv_timeout(left) {
+            Ok(()) => open -= 1,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => return Ended::Lingering(status),
+        }
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    None
+    Ended::Exited(status)
 }
 
 #[derive(Default)]

@@ -3,14 +3,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
+use score_compile::kubernetes;
 use score_compile::targets::{backstage, compose};
-use score_compile::{Seed, kubernetes};
 use score_spec::overrides::Override;
 use score_spec::{Diagnostic, Diagnostics, ParseOptions};
 
-use crate::{commands, inputs, output, report};
+use crate::{commands, inputs, output, report, seed};
 
 /// What to compile to.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -56,10 +55,8 @@ pub struct Args {
     /// first matching entry wins).
     #[arg(long = "provisioners", value_name = "FILE")]
     provisioners: Vec<PathBuf>,
-    /// How long the program of a command provisioner (`cmd://`) may run before it is
-    /// stopped and the compile fails [default: 60].
-    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
-    provisioner_timeout: Option<Duration>,
+    #[command(flatten)]
+    programs: commands::ProgramArgs,
     /// The largest `files[].source` file read, in bytes [default: 4194304 (4 MiB)].
     #[arg(long, value_name = "BYTES")]
     max_source_size: Option<u64>,
@@ -70,10 +67,8 @@ pub struct Args {
     /// this run an error, instead of assuming it is deployed elsewhere (with a warning).
     #[arg(long)]
     deny_external_workloads: bool,
-    /// The secret that generated passwords are derived from. Without it, a fixed
-    /// public default is used: fine for development clusters only.
-    #[arg(long, env = "SCORE_SEED", value_name = "SEED", hide_env_values = true)]
-    seed: Option<String>,
+    #[command(flatten)]
+    seed: seed::SeedArgs,
     /// The project name (`name:` in the file).
     #[arg(short, long, value_name = "NAME", help_heading = "Compose")]
     project: Option<String>,
@@ -303,6 +298,15 @@ pub fn run(request: Args) -> ExitCode {
     if let Err(message) = refuse_inputs(&request) {
         return usage(message);
     }
+    let seed = match request.seed.resolve() {
+        Ok(resolved) => {
+            if let Some(warning) = resolved.warning.filter(|_| !request.quiet) {
+                eprintln!("{warning}");
+            }
+            resolved.seed
+        }
+        Err(message) => return usage(message),
+    };
     let Loaded {
         workloads,
         provisioners,
@@ -322,19 +326,13 @@ pub fn run(request: Args) -> ExitCode {
         messages.compile_problems(&problems);
         return ExitCode::from(1);
     }
+    let runner = request.programs.runner(provisioner_files, false);
 
-    let seed = request.seed.map(Seed::new).unwrap_or_default();
     let max_source = request
         .max_source_size
         .unwrap_or(inputs::DEFAULT_SOURCE_BYTES);
     let read_source =
         |score_file: &str, path: &str| read_relative(Path::new(score_file), path, max_source);
-    let runner = commands::ProcessRunner {
-        timeout: request
-            .provisioner_timeout
-            .unwrap_or(commands::DEFAULT_TIMEOUT),
-        allowed_files: provisioner_files,
-    };
     let target = match request.target {
         Target::Kubernetes => score_compile::Target::Kubernetes(kubernetes::Options {
             namespace: request.namespace,
@@ -478,8 +476,13 @@ fn check_flags(
             "kubernetes or compose",
         ),
         (
-            request.provisioner_timeout.is_some(),
+            request.programs.provisioner_timeout.is_some(),
             "--provisioner-timeout",
+            "kubernetes or compose",
+        ),
+        (
+            !request.programs.provisioner_env.is_empty(),
+            "--provisioner-env",
             "kubernetes or compose",
         ),
         (catalog.owner.is_some(), "--owner", "backstage"),
@@ -522,6 +525,7 @@ fn check_flags(
             "`{project}` cannot name a Compose project: use lower-case letters, digits, `-` and `_`, starting with a letter or digit{hint}"
         ));
     }
+    request.programs.check()?;
     let publish = parse_all(&request.publish, "--publish")?;
     let build = parse_all(&request.build, "--build")?;
     if let Some(ns) = &request.namespace
@@ -573,17 +577,6 @@ fn read_relative(score_file: &Path, path: &str, limit: u64) -> Result<Vec<u8>, S
         ),
         not_a_file => format!("it is {}", not_a_file.reason()),
     })
-}
-
-/// `--provisioner-timeout`: seconds, fractions allowed, more than zero.
-fn parse_timeout(text: &str) -> Result<Duration, String> {
-    text.parse::<f64>()
-        .ok()
-        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
-        .map(Duration::from_secs_f64)
-        .ok_or_else(|| {
-            format!("`{text}` is not a number of seconds between 0 and 86400 (e.g. 60 or 0.5)")
-        })
 }
 
 fn is_project_name(s: &str) -> bool {

@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use score_compile::targets::ResourceReport;
-use score_compile::{Provisioner, Seed, compose, kubernetes};
+use score_compile::{Provisioner, compose, kubernetes};
 use serde_json::{Value, json};
 
 use crate::compile::{Loaded, Target, load};
 use crate::report;
+use crate::seed::SeedArgs;
 
 /// Table for people, JSON for programs.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -52,10 +53,13 @@ pub struct ResourcesArgs {
     /// depend on it].
     #[arg(short, long, value_name = "IMAGE")]
     image: Option<String>,
-    /// The seed generated values come from, as for `compile` (values drawn from it are
-    /// secrets, never shown, but names derived from them are).
-    #[arg(long, env = "SCORE_SEED", value_name = "SEED", hide_env_values = true)]
-    seed: Option<String>,
+    // Values drawn from the seed are secrets, never shown, but names derived from them are.
+    #[command(flatten)]
+    seed: SeedArgs,
+    // Command provisioners' programs run, as in `compile` (their outputs are only known
+    // then); a note on stderr says so.
+    #[command(flatten)]
+    programs: crate::commands::ProgramArgs,
     /// Score files, or directories searched recursively for `score.yaml`, `score.yml` and
     /// `score.json`.
     #[arg(required = true, value_name = "PATH")]
@@ -127,8 +131,8 @@ fn provisioner_json(p: &Provisioner) -> Value {
 }
 
 pub fn resources(args: ResourcesArgs) -> ExitCode {
-    if args.target == Target::Backstage && !args.provisioners.is_empty() {
-        eprintln!("error: --provisioners is for `--target kubernetes or compose`");
+    if let Err(message) = check_flags(&args) {
+        eprintln!("error: {message}");
         return ExitCode::from(2);
     }
     let reports = match compile_reports(&args) {
@@ -145,30 +149,49 @@ pub fn resources(args: ResourcesArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// A usage message for flags that cannot be used together or are malformed.
+fn check_flags(args: &ResourcesArgs) -> Result<(), String> {
+    if args.target == Target::Backstage {
+        if !args.provisioners.is_empty() {
+            return Err("--provisioners is for `--target kubernetes or compose`".into());
+        }
+        if args.programs.given() {
+            return Err(
+                "--provisioner-timeout and --provisioner-env are for `--target kubernetes or compose`"
+                    .into(),
+            );
+        }
+    }
+    args.programs.check()
+}
+
 /// Compiles without writing anything, for the reports; `Err` is the exit code after the
 /// problems were printed.
 fn compile_reports(args: &ResourcesArgs) -> Result<Vec<ResourceReport>, ExitCode> {
+    let usage = |message: String| {
+        eprintln!("error: {message}");
+        ExitCode::from(2)
+    };
+    let seed = args.seed.resolve().map_err(usage)?;
+    if let Some(warning) = &seed.warning {
+        eprintln!("{warning}");
+    }
+    let seed = seed.seed;
     let Loaded {
         workloads,
         provisioners,
         provisioner_files,
         mut problems,
-    } = load(&args.paths, &args.provisioners, &Default::default()).map_err(|message| {
-        eprintln!("error: {message}");
-        ExitCode::from(2)
-    })?;
+    } = load(&args.paths, &args.provisioners, &Default::default()).map_err(usage)?;
     if problems.iter().any(|d| d.is_error()) {
         report::compile_problems(&problems, true);
         return Err(ExitCode::from(1));
     }
     // Output names do not depend on the image: a stand-in spares asking for one.
     let image = Some(args.image.clone().unwrap_or_else(|| "image".to_owned()));
-    let seed = args.seed.clone().map(Seed::new).unwrap_or_default();
-    // Command provisioners run, as in `compile`: their outputs are only known then.
-    let runner = crate::commands::ProcessRunner {
-        timeout: crate::commands::DEFAULT_TIMEOUT,
-        allowed_files: provisioner_files,
-    };
+    // Command provisioners run, as in `compile`: their outputs are only known then. Someone
+    // inspecting a pull request's workloads may not expect that, so each is announced.
+    let runner = args.programs.runner(provisioner_files, true);
     let target = match args.target {
         Target::Kubernetes => score_compile::Target::Kubernetes(kubernetes::Options {
             image,

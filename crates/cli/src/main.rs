@@ -12,6 +12,7 @@ mod inputs;
 mod inspect;
 mod output;
 mod report;
+mod seed;
 mod terminal;
 mod version;
 

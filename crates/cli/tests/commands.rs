@@ -27,20 +27,19 @@ fn init_writes_a_sample_that_compiles_for_each_target_and_never_overwrites() {
             );
         }
         assert!(sample.contains(&format!("--target {target}")));
-        let run = score_in(
-            &dir,
-            &[
-                "compile",
-                "--target",
-                target,
-                "-o",
-                "out.yaml",
-                // A seed of our own: the default one warns (about the invocation, not the
-                // sample).
-                "--seed",
-                "not-the-default",
-                "score.yaml",
-            ],
+        // A seed of our own (in the environment: on the command line it is warned about),
+        // as the default one warns too (about the invocation, not the sample).
+        let run = common::run(
+            common::command(&dir)
+                .args([
+                    "compile",
+                    "--target",
+                    target,
+                    "-o",
+                    "out.yaml",
+                    "score.yaml",
+                ])
+                .env("SCORE_SEED", "not-the-default"),
         );
         assert_eq!(run.code, 0, "{target}: {}", run.stderr);
         // No warnings either: the sample is meant to be copied.

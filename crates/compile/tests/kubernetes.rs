@@ -1322,6 +1322,20 @@ fn command_provisioner_failures_show_the_end_of_stderr() {
     assert!(help.contains("--provisioner-timeout"), "{help}");
     assert!(help.contains("it wrote nothing on stderr"), "{help}");
 
+    let d = command_error(&FakeRunner::answering(Err(CommandError::Lingering {
+        status: "exit status: 0".into(),
+        after: std::time::Duration::from_millis(500),
+        stderr: Vec::new(),
+    })));
+    assert!(
+        d.message.ends_with(
+            "its program exited with exit status: 0, but a process it started kept its stdout or stderr open past the 0.5 s limit; it was killed, with every process the program started"
+        ),
+        "{}",
+        d.message
+    );
+    assert!(d.help.unwrap().contains("wait for the processes it starts"));
+
     let d = command_error(&FakeRunner::answering(Err(CommandError::Start(
         "`conf/bin/greeting.py` does not exist".into(),
     ))));

@@ -1,5 +1,5 @@
 //! The harness the CLI integration tests share: the repository root, the real `score` binary
-//! run without colour and without `SCORE_SEED` (so a seed in the caller's environment cannot
+//! run without colour and without `SCORE_SEED` or `SCORE_SEED_FILE` (so a seed in the caller's environment cannot
 //! change what a test sees), fresh scratch directories under the target directory, and insta
 //! snapshots kept in `testdata/snapshots`, named without the test's module.
 //!
@@ -34,13 +34,15 @@ pub fn run(command: &mut Command) -> Run {
     }
 }
 
-/// The `score` binary to be run in `dir`, with `NO_COLOR=1` and without `SCORE_SEED`.
+/// The `score` binary to be run in `dir`, with `NO_COLOR=1` and without `SCORE_SEED` or
+/// `SCORE_SEED_FILE`.
 pub fn command(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_score"));
     command
         .current_dir(dir)
         .env("NO_COLOR", "1")
-        .env_remove("SCORE_SEED");
+        .env_remove("SCORE_SEED")
+        .env_remove("SCORE_SEED_FILE");
     command
 }
 

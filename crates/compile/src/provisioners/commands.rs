@@ -137,6 +137,8 @@ pub struct CommandSpec {
 pub struct Command<'a> {
     /// The provisioner's uri, for messages.
     pub uri: &'a str,
+    /// The uid of the resource being provisioned (`type.class#id`), for messages.
+    pub resource: &'a str,
     /// The program to run, as the uri names it; the runner decides what file that is.
     pub program: &'a Program,
     /// The provisioner file that declares it, named as it was read: a
@@ -171,11 +173,21 @@ pub enum CommandError {
         /// What it wrote on stderr; the end of it is shown with the error.
         stderr: Vec<u8>,
     },
-    /// It did not finish in time and was stopped.
+    /// It did not finish in time and was killed, with every process it started.
     TimedOut {
         /// The time limit it went over.
         after: Duration,
         /// What it wrote on stderr before it was stopped.
+        stderr: Vec<u8>,
+    },
+    /// It exited, but a process it started still held its stdout or stderr open when the
+    /// time was up; the runner killed that process (and whatever else it had started).
+    Lingering {
+        /// How it exited, as the runner words it.
+        status: String,
+        /// The time limit.
+        after: Duration,
+        /// What it wrote on stderr.
         stderr: Vec<u8>,
     },
     /// Something else went wrong while it ran (for example, it printed too much).
@@ -192,7 +204,8 @@ pub enum CommandError {
 /// shell, with a timeout).
 pub trait CommandRunner {
     /// Runs `command`'s program with its arguments, writes `command.stdin` to it and waits
-    /// for it to end. Only a successful run is `Ok`; the library then reads its stdout.
+    /// for it to end. Only a successful run is `Ok`; the library then reads its stdout. When
+    /// it returns, no process the program started should be left running.
     fn run(&self, command: &Command) -> Result<CommandOutput, CommandError>;
 }
 

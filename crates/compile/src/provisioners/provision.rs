@@ -646,6 +646,7 @@ fn run_command(
     let stdin = serde_json::to_vec(&input.to_json()).unwrap_or_default();
     let request = Command {
         uri: &provisioner.uri,
+        resource: &input.node.uid,
         program: &command.program,
         declared_in: &provisioner.file,
         args: &command.args,
@@ -679,11 +680,19 @@ fn run_command(
         }
         CommandError::TimedOut { after, stderr } => failure(
             format!(
-                "its program did not finish within {} and was stopped",
+                "its program did not finish within {} and was killed, with every process it started",
                 seconds(after)
             ),
             Some(stderr),
             Some("if it needs longer, raise the limit (`score compile --provisioner-timeout SECONDS`)".into()),
+        ),
+        CommandError::Lingering { status, after, stderr } => failure(
+            format!(
+                "its program exited with {status}, but a process it started kept its stdout or stderr open past the {} limit; it was killed, with every process the program started",
+                seconds(after)
+            ),
+            Some(stderr),
+            Some("a program must be done when it exits: wait for the processes it starts (background processes are killed when it exits)".into()),
         ),
         CommandError::Other { reason, stderr } => failure(reason, Some(stderr), None),
     })?;
