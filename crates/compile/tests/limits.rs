@@ -151,3 +151,86 @@ fn real_sized_output_is_fine() {
     let yaml = out.to_yaml();
     assert!(yaml.contains(&"x".repeat(1_048_576)));
 }
+
+// Kubernetes' object size (issue 13, item 8, the warning side).
+
+const OBJECT_LIMIT: &str = "score::kubernetes::object-too-large";
+
+fn with_file(bytes: usize) -> String {
+    format!(
+        "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  web:
+    image: nginx
+    files:
+      /etc/small.conf:
+        content: small
+      /etc/big.conf:
+        content: {}
+",
+        "x".repeat(bytes)
+    )
+}
+
+#[test]
+fn a_files_config_map_over_one_mebibyte_is_a_warning_at_the_largest_file() {
+    let out = kubernetes::compile(&[workload(&with_file(1_100_000))], &Options::default())
+        .unwrap_or_else(|d| panic!("{d}"));
+    let found: Vec<_> = out
+        .warnings
+        .iter()
+        .filter(|d| d.code == OBJECT_LIMIT)
+        .collect();
+    assert_eq!(found.len(), 1, "{}", out.warnings);
+    let w = found[0];
+    assert!(!w.is_error());
+    assert_eq!(w.pointer, "/containers/web/files/~1etc~1big.conf");
+    let span = w.span.expect("a span");
+    assert_eq!((span.line, span.column), (10, 7));
+    assert!(w.message.contains("ConfigMap `web-files`"), "{}", w.message);
+    assert!(w.message.contains("1 MiB"), "{}", w.message);
+    assert!(w.message.contains("reject"), "{}", w.message);
+    let help = w.help.as_deref().unwrap_or_default();
+    assert!(help.contains("volume"), "{help}");
+    assert!(help.contains("split"), "{help}");
+
+    // Under the limit: no warning.
+    let out = kubernetes::compile(&[workload(&with_file(1_000_000))], &Options::default())
+        .unwrap_or_else(|d| panic!("{d}"));
+    assert!(
+        out.warnings.iter().all(|d| d.code != OBJECT_LIMIT),
+        "{}",
+        out.warnings
+    );
+}
+
+#[test]
+fn a_provisioned_secret_over_one_mebibyte_is_a_warning_at_the_resource() {
+    let file = "- uri: template://test/big\n  type: big\n  outputs: |\n    value: x\n  manifests: |\n    - apiVersion: v1\n      kind: Secret\n      metadata:\n        name: big\n      stringData:\n        k: {{ \"x\" * 1100000 }}\n";
+    let provisioners = parse_provisioners(file, "big.provisioners.yaml").unwrap();
+    let out = kubernetes::compile(
+        &[workload(WEB)],
+        &Options {
+            provisioners,
+            ..Options::default()
+        },
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let found: Vec<_> = out
+        .warnings
+        .iter()
+        .filter(|d| d.code == OBJECT_LIMIT)
+        .collect();
+    assert_eq!(found.len(), 1, "{}", out.warnings);
+    let span = found[0].span.expect("a span");
+    assert_eq!((span.line, span.column), (10, 3));
+    assert_eq!(found[0].pointer, "/resources/big");
+    assert!(
+        found[0].message.contains("Secret `big`"),
+        "{}",
+        found[0].message
+    );
+}

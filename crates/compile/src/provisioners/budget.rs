@@ -342,10 +342,12 @@ fn join(remaining: usize, value: &Value, args: &[Value]) -> Result<(), Error> {
 
 /// `tojson`: about the size of the value's text, with a small indent.
 fn tojson(remaining: usize, value: &Value, args: &[Value]) -> Result<(), Error> {
-    if let Some(width) = args.first().and_then(Value::as_usize) {
-        if width > 16 {
-            return Err(exceeded("text"));
-        }
+    if args
+        .first()
+        .and_then(Value::as_usize)
+        .is_some_and(|w| w > 16)
+    {
+        return Err(exceeded("text"));
     }
     whole(remaining, value, args)
 }
