@@ -216,6 +216,16 @@ fn environment_value(
             help: Some(format!("write `${{resources.{name}.VARIABLE}}`")),
         });
     };
+    // Compose writes the key as `${KEY}` (`A:-x` would be its default-value syntax), and on
+    // Kubernetes it is a Secret key read into a variable: one rule for both, the spec's.
+    if !score_spec::placeholders::is_variable_name(key) {
+        return Err(Unresolved {
+            message: format!(
+                "`${{{written}}}`: `{key}` is not a variable name, so it cannot be a key of the `environment` resource `{name}`"
+            ),
+            help: Some(score_spec::placeholders::VARIABLE_NAME_HELP.into()),
+        });
+    }
     match source {
         EnvironmentSource::Variables => Ok(environment_marker(key)),
         EnvironmentSource::Secret(secret) => {
@@ -288,5 +298,36 @@ mod tests {
                 .unwrap(),
             json!({"a": ["5432"]})
         );
+    }
+
+    #[test]
+    fn keys_of_an_environment_resource_are_variable_names_on_both_targets() {
+        let w = workload();
+        for source in [
+            EnvironmentSource::Variables,
+            EnvironmentSource::Secret("score-environment".into()),
+        ] {
+            let environment = |name: &str| (name == "env").then(|| source.clone());
+            let lookup = |_: &str| None;
+            let scope = Scope {
+                workload: &w,
+                outputs: &lookup,
+                environment: Some(&environment),
+            };
+            assert!(scope.substitute("${resources.env.API_KEY_2}").is_ok());
+            for key in ["A:-x", "1ST", "a-b", "a b"] {
+                let e = scope
+                    .substitute(&format!("x ${{resources.env.{key}}}"))
+                    .unwrap_err();
+                assert_eq!(
+                    e.message,
+                    format!(
+                        "`${{resources.env.{key}}}`: `{key}` is not a variable name, so it cannot be a key of the `environment` resource `env`"
+                    ),
+                    "{source:?}"
+                );
+                assert!(e.help.unwrap().contains("[A-Za-z_][A-Za-z0-9_]*"));
+            }
+        }
     }
 }

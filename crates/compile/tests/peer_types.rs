@@ -364,13 +364,15 @@ fn a_bad_environment_secret_name_is_an_error_at_its_param() {
     assert!(d.message.contains("`Team_Env`"), "{}", d.message);
     assert!(d.help.as_deref().unwrap().contains("score-environment"));
 
+    // A key that is not a variable name is refused when the workload is read (both targets
+    // apply the same rule; see `placeholders`).
     let key = SHOP.replace("${resources.env.DB_URL}", "${resources.env.DB/URL}");
-    let errors = k8s_with(&key, "s").unwrap_err();
+    let errors = score_spec::parse_workload(&key, "shop.yaml").unwrap_err();
     let d = errors.iter().next().unwrap();
+    assert_eq!(d.code, "score::placeholder::environment-key");
     assert_eq!(d.pointer, "/containers/web/variables/DB_URL");
     assert!(
-        d.message
-            .contains("cannot be a key of the Secret `score-environment`"),
+        d.message.contains("`DB/URL` is not a variable name"),
         "{}",
         d.message
     );

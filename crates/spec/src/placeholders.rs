@@ -253,6 +253,26 @@ pub fn parse(input: &str) -> Template {
     template
 }
 
+/// True when `key` is a variable name Compose and POSIX shells accept,
+/// `[A-Za-z_][A-Za-z0-9_]*`: what a key of an `environment` resource must be (it names a
+/// variable of the environment the workload runs in).
+///
+/// ```
+/// use score_spec::placeholders::is_variable_name;
+/// assert!(is_variable_name("API_KEY") && is_variable_name("_x9"));
+/// assert!(!is_variable_name("A:-x") && !is_variable_name("1ST") && !is_variable_name(""));
+/// ```
+pub fn is_variable_name(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The help of a key of an `environment` resource that is not a variable name.
+pub const VARIABLE_NAME_HELP: &str = "a key of an `environment` resource is the name of an environment variable: letters, digits and `_`, not starting with a digit (`[A-Za-z_][A-Za-z0-9_]*`), which Compose and shells accept. Score has no default-value syntax (`:-` would become Compose's); write e.g. `${resources.env.API_KEY}`";
+
 /// Quick check used on hot paths: true if `input` contains `$` at all (if not, parse would
 /// return one literal).
 pub fn may_contain_placeholders(input: &str) -> bool {

@@ -356,7 +356,31 @@ impl Checker<'_> {
                 .with_help(format!("write e.g. `${{resources.{name}.host}}`; a bare `${{resources.{name}}}` is only meaningful as a volume `source`"));
             self.diagnostics.push(d);
         }
+        self.environment_key(name, keys, site);
         Some(name.clone())
+    }
+
+    /// A key of an `environment` resource is a variable name (it becomes `${KEY}` in a
+    /// Compose file, a variable a shell reads).
+    fn environment_key(&mut self, name: &str, keys: &[String], site: &Site) {
+        let is_environment = self
+            .workload
+            .resources
+            .get(name)
+            .is_some_and(|r| r.r#type.value == "environment");
+        let Some(key) = keys.get(2).filter(|_| is_environment) else {
+            return;
+        };
+        if !placeholders::is_variable_name(key) {
+            let written = &site.written;
+            let d = site
+                .error(
+                    "score::placeholder::environment-key",
+                    format!("`{written}`: `{key}` is not a variable name, so it cannot be a key of the `environment` resource `{name}`"),
+                )
+                .with_help(placeholders::VARIABLE_NAME_HELP);
+            self.diagnostics.push(d);
+        }
     }
 
     /// Points at the placeholder inside a one-line scalar when it can be found verbatim.

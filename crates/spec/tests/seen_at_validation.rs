@@ -183,3 +183,53 @@ containers:
     }
     assert!(!help(3).contains("Humanitec"), "{}", help(3));
 }
+
+#[test]
+fn keys_of_an_environment_resource_are_variable_names() {
+    let text = "\
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  web:
+    image: nginx
+    variables:
+      GOOD: ${resources.env.API_KEY}
+      DEFAULTED: ${resources.env.A:-x}
+    files:
+      /etc/app.conf:
+        content: \"x=${resources.env.1ST} y=${resources.env.under_score9}\"
+resources:
+  env:
+    type: environment
+  db:
+    type: postgres
+";
+    let d = errors(text);
+    let bad: Vec<&Diagnostic> = d
+        .iter()
+        .filter(|d| d.code == "score::placeholder::environment-key")
+        .collect();
+    assert_eq!(bad.len(), 2, "{d}");
+    assert_eq!(d.iter().filter(|d| d.is_error()).count(), 2, "{d}");
+    assert_eq!(line_column(bad[0]), (9, 18));
+    assert_eq!(bad[0].pointer, "/containers/web/variables/DEFAULTED");
+    assert!(bad[0].message.contains("`A:-x`"), "{}", bad[0].message);
+    assert!(
+        bad[0].message.contains("`${resources.env.A:-x}`"),
+        "{}",
+        bad[0].message
+    );
+    let help = bad[0].help.as_deref().unwrap_or_default();
+    assert!(help.contains("[A-Za-z_][A-Za-z0-9_]*"), "{help}");
+    assert!(help.contains("default"), "{help}");
+    assert_eq!(line_column(bad[1]), (12, 21));
+    assert!(bad[1].message.contains("`1ST`"), "{}", bad[1].message);
+
+    // Outputs of other resources are not variable names and keep any key.
+    valid(
+        &text
+            .replace("${resources.env.A:-x}", "${resources.db.host}")
+            .replace("${resources.env.1ST}", "${resources.db.user-name}"),
+    );
+}

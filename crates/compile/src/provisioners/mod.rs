@@ -37,10 +37,12 @@
 //! built-in files have none, so a program only ever runs because a provisioner file the caller
 //! passed names it.
 
+mod budget;
 pub mod commands;
 mod external;
 mod go_template;
 mod provision;
+mod rewrite;
 mod route;
 pub mod templates;
 

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::budget;
 use super::commands::{self, Command, CommandError, CommandRunner, CommandSpec, TargetKind};
 use super::templates::{self, dns_label};
 use super::{ExternalWorkloads, Provisioner};
@@ -408,6 +409,15 @@ struct Provisioning<'r, 'a> {
 /// when it failed on purpose, else what went wrong where.
 fn template_failure(r: &Provisioning, field: &str, message: &str) -> Diagnostic {
     let (code, at, help, message) = match templates::deliberate(message) {
+        Some(d) if d.code == budget::LIMIT => (
+            d.code,
+            d.at,
+            d.help,
+            format!(
+                "resource `{}` ({}): the `{field}` template of `{}` {}",
+                r.site.name, r.node.r#type, r.provisioner.uri, d.message
+            ),
+        ),
         Some(d) => (
             d.code,
             d.at,
@@ -834,13 +844,31 @@ fn parse_rendered(text: &str, field: &str) -> Result<Value, String> {
     }
 }
 
+/// The text with line numbers, at most [`SHOWN_LINES`] lines of at most [`SHOWN_WIDTH`]
+/// bytes each (a template can render megabytes; a diagnostic shows where it went wrong).
 fn number_lines(text: &str) -> String {
-    text.lines()
+    let mut out: Vec<String> = text
+        .lines()
+        .take(SHOWN_LINES)
         .enumerate()
-        .map(|(i, l)| format!("{:>4} | {l}", i + 1))
-        .collect::<Vec<_>>()
-        .join("\n")
+        .map(|(i, l)| {
+            let mut end = l.len().min(SHOWN_WIDTH);
+            while !l.is_char_boundary(end) {
+                end -= 1;
+            }
+            let cut = if end < l.len() { " …" } else { "" };
+            format!("{:>4} | {}{cut}", i + 1, &l[..end])
+        })
+        .collect();
+    let total = text.lines().count();
+    if total > SHOWN_LINES {
+        out.push(format!("     … {} more lines", total - SHOWN_LINES));
+    }
+    out.join("\n")
 }
+
+const SHOWN_LINES: usize = 200;
+const SHOWN_WIDTH: usize = 200;
 
 fn check_manifests(manifests: &[Value]) -> Result<(), String> {
     for (i, manifest) in manifests.iter().enumerate() {

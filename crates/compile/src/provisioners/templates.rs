@@ -60,12 +60,16 @@
 //! Undefined values are errors when printed or iterated (a misspelt key fails loudly), but
 //! may be tested (`{% if params.host %}`) and defaulted (`{{ params.port | default(80) }}`).
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
+use minijinja::machinery::{self, CodeGenerator, Instructions, Vm, WhitespaceConfig};
 use minijinja::value::{Kwargs, Value};
-use minijinja::{Environment, Error, ErrorKind, State, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 
+use super::budget::{self, Budget};
+use super::rewrite::{self, Refused};
 use super::{ExternalWorkloads, Provisioner, TargetKind, Template};
 use crate::secrets::SecretRef;
 use crate::seed::{Charset, Seed, sha256_hex};
@@ -76,7 +80,7 @@ const FAIL_MARK: &str = "\u{1}fail\u{1}";
 const FIELD: char = '\u{1}';
 
 /// The diagnostic codes a deliberate failure or a warning may carry.
-const CODES: [&str; 9] = [
+const CODES: [&str; 10] = [
     "score::provisioner::failed",
     "score::route::params",
     "score::route::host",
@@ -86,6 +90,7 @@ const CODES: [&str; 9] = [
     "score::service::external",
     "score::service::workload",
     "score::service::port",
+    budget::LIMIT,
 ];
 
 /// The code of `warn(…)`.
@@ -180,9 +185,14 @@ pub(crate) fn deliberate(message: &str) -> Option<Deliberate<'_>> {
 const FUEL: u64 = 1_000_000;
 
 /// Builds the environment; `seed` drives `random`, `hooks` the service functions and
-/// warnings.
-pub(crate) fn environment<'source>(seed: Seed, hooks: &Hooks) -> Environment<'source> {
+/// warnings, `budget` bounds the text a render makes.
+pub(crate) fn environment<'source>(
+    seed: Seed,
+    hooks: &Hooks,
+    budget: &Budget,
+) -> Environment<'source> {
     let mut env = Environment::new();
+    budget::register(&mut env, budget);
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     env.set_fuel(Some(FUEL));
     env.set_recursion_limit(64);
@@ -317,32 +327,61 @@ pub fn dns_label(text: &str, max: usize) -> String {
     out
 }
 
-/// Compiles a template to report syntax errors when a provisioner file is read.
+/// Compiles a template to report syntax errors (and constructs [`rewrite`] refuses) when a
+/// provisioner file is read.
 pub(crate) fn check_syntax(
     _provisioner: &Provisioner,
     field: &str,
     template: &Template,
 ) -> Result<(), String> {
-    let env = environment(Seed::default(), &Hooks::default());
-    env.template_from_named_str(field, &template.source)
-        .map(|_| ())
-        .map_err(|e| describe(&e, template))
+    compile(field, template).map(|_| ())
+}
+
+/// A template compiled with the budget's calls in place (see [`rewrite`]).
+struct Compiled<'s> {
+    instructions: Instructions<'s>,
+    blocks: BTreeMap<&'s str, Instructions<'s>>,
+}
+
+/// Parses `template`, rewrites it and compiles it; `name` (the template field) is what
+/// `random` scopes its values by.
+fn compile<'s>(name: &'s str, template: &'s Template) -> Result<Compiled<'s>, String> {
+    let whitespace = WhitespaceConfig {
+        keep_trailing_newline: true,
+        lstrip_blocks: false,
+        trim_blocks: false,
+    };
+    let parsed = machinery::parse(&template.source, name, Default::default(), whitespace)
+        .map_err(|e| describe(&e, template))?;
+    let rewritten = rewrite::template(&parsed).map_err(|r| refused(&r, template))?;
+    let mut generator = CodeGenerator::new(name, &template.source);
+    generator.compile_stmt(&rewritten);
+    let (instructions, blocks) = generator.finish();
+    Ok(Compiled {
+        instructions,
+        blocks,
+    })
 }
 
 /// Renders provisioner templates, compiling each one once, on first use.
 pub(crate) struct Renderer<'p> {
     env: Environment<'p>,
+    budget: Budget,
     provisioners: Vec<*const Provisioner>,
+    compiled: HashMap<(usize, &'static str), Compiled<'p>>,
 }
 
 impl<'p> Renderer<'p> {
     pub fn new(seed: Seed, hooks: &Hooks, provisioners: &[&'p Provisioner]) -> Self {
+        let budget = Budget::default();
         Renderer {
-            env: environment(seed, hooks),
+            env: environment(seed, hooks, &budget),
+            budget,
             provisioners: provisioners
                 .iter()
                 .map(|p| *p as *const Provisioner)
                 .collect(),
+            compiled: HashMap::new(),
         }
     }
 
@@ -350,37 +389,65 @@ impl<'p> Renderer<'p> {
     pub fn render(
         &mut self,
         provisioner: &'p Provisioner,
-        field: &str,
+        field: &'static str,
         template: &'p Template,
         context: &impl serde::Serialize,
     ) -> Result<String, String> {
-        // Named `<index>/<field>`: unique in this environment, and `random` scopes its values
-        // by the field (after the `/`), not by which provisioner handles the resource.
         let index = self
             .provisioners
             .iter()
             .position(|p| std::ptr::eq(*p, provisioner))
             .unwrap_or(usize::MAX);
-        let name = format!("{index}/{field}");
-        if self.env.get_template(&name).is_err() {
-            self.env
-                .add_template_owned(name.clone(), template.source.as_str())
-                .map_err(|e| describe(&e, template))?;
-        }
-        let compiled = self
-            .env
-            .get_template(&name)
+        let compiled = match self.compiled.entry((index, field)) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(compile(field, template)?),
+        };
+        self.budget.reset();
+        let mut rendered = String::new();
+        Vm::new(&self.env)
+            .eval(
+                &compiled.instructions,
+                Value::from_serialize(context),
+                &compiled.blocks,
+                &mut machinery::make_string_output(&mut rendered),
+                AutoEscape::None,
+            )
             .map_err(|e| describe(&e, template))?;
-        compiled.render(context).map_err(|e| describe(&e, template))
+        Ok(rendered)
     }
+}
+
+/// The message for a construct [`rewrite`] refuses, with its provisioner file line.
+fn refused(refused: &Refused, template: &Template) -> String {
+    format!(
+        "syntax error: {}{}",
+        refused.message,
+        file_line(refused.line, template)
+    )
+}
+
+/// ` (line N: `text`)`: template line `line` (1-based) as a line of the provisioner file.
+fn file_line(line: usize, template: &Template) -> String {
+    let file_line = template.first_line as usize + line.saturating_sub(1);
+    let text = template
+        .source
+        .lines()
+        .nth(line.saturating_sub(1))
+        .unwrap_or("");
+    format!(" (line {file_line}: `{}`)", text.trim())
 }
 
 /// An error message with the provisioner file line it happened on.
 fn describe(error: &Error, template: &Template) -> String {
     let detail = error.detail().unwrap_or_default();
     if detail.starts_with(FAIL_MARK) {
-        // Kept marked, so the caller can present it as the provisioner's own words.
-        return detail.to_owned();
+        // Kept marked, so the caller can present it as the provisioner's own words; past the
+        // budget, the line says where.
+        let limit = deliberate(detail).is_some_and(|d| d.code == budget::LIMIT);
+        return match error.line() {
+            Some(line) if limit => format!("{detail}{}", file_line(line, template)),
+            _ => detail.to_owned(),
+        };
     }
     let mut out = if detail.is_empty() {
         error.kind().to_string()
@@ -388,13 +455,7 @@ fn describe(error: &Error, template: &Template) -> String {
         format!("{}: {detail}", error.kind())
     };
     if let Some(line) = error.line() {
-        let file_line = template.first_line as usize + line.saturating_sub(1);
-        let text = template
-            .source
-            .lines()
-            .nth(line.saturating_sub(1))
-            .unwrap_or("");
-        out.push_str(&format!(" (line {file_line}: `{}`)", text.trim()));
+        out.push_str(&file_line(line, template));
     }
     out
 }

@@ -9,12 +9,13 @@
 
 mod environment;
 mod names;
+mod size;
 mod workload;
 
 use std::collections::BTreeMap;
 
 use score_spec::diagnostics::{Diagnostic, Diagnostics};
-use score_spec::{Workload, model::pointer};
+use score_spec::{Span, Workload, model::pointer};
 use serde_json::Value;
 
 use crate::files::{NoSourceFiles, SourceFiles};
@@ -190,6 +191,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
     if diagnostics.has_errors() {
         return Err(diagnostics.sorted());
     }
+    warnings.extend(provisioned_sizes(&unique, &workloads, &graph));
     Ok(Output {
         manifests: unique.into_iter().map(|(m, _)| m).collect(),
         warnings: warnings.sorted(),
@@ -382,6 +384,34 @@ fn clash(
         help: Some("rename one of them: object names must be unique per kind and namespace".into()),
         ..place
     }
+}
+
+/// A warning at the resource for each ConfigMap or Secret a provisioner rendered that is
+/// over Kubernetes' object limit (a workload's own ConfigMap is checked where it is built, at
+/// its largest file).
+fn provisioned_sizes(
+    manifests: &[(Value, Origin)],
+    workloads: &[&Workload],
+    graph: &ResourceGraph,
+) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for (m, origin) in manifests {
+        let (Origin::Resource(_), Some(size)) = (origin, size::oversized(m)) else {
+            continue;
+        };
+        let (_, place) = describe_origin(origin, workloads, graph);
+        let mut d = size::warning(
+            m,
+            size,
+            place.pointer,
+            Span::UNKNOWN,
+            size::PROVISIONED_HELP,
+        );
+        d.span = place.span;
+        d.source = place.source;
+        found.push(d);
+    }
+    found
 }
 
 fn misplaced_secret(

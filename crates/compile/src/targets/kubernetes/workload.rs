@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine as _;
-use score_spec::Workload;
 use score_spec::diagnostics::Diagnostic;
 use score_spec::model::{Container, FileContent, Probe, pointer};
+use score_spec::{Span, Workload};
 use serde_json::{Map, Value, json};
 
 use super::names::{self, Kind};
@@ -46,6 +46,9 @@ struct Pod {
     config_data: BTreeMap<String, String>,
     config_binary: BTreeMap<String, String>,
     config_items: Vec<Value>,
+    /// Per ConfigMap key: the file's pointer and place (a warning about the ConfigMap's
+    /// size is placed at its largest file).
+    config_sources: BTreeMap<String, (String, Span)>,
     claim_templates: BTreeMap<String, Value>,
 }
 
@@ -74,6 +77,7 @@ impl Convert<'_> {
         let mut manifests = Vec::new();
         let mut pod_annotations = self.pod_annotations();
         if let Some(config) = self.config_map(&mut pod, &meta, &mut pod_annotations) {
+            diagnostics.extend(self.config_map_size(&pod, &config));
             manifests.push(config);
         }
         manifests.extend(self.services(&meta, &mut diagnostics));
@@ -184,6 +188,21 @@ impl Convert<'_> {
             json!({ "name": FILES_VOLUME, "configMap": { "name": config_name, "items": pod.config_items } }),
         );
         Some(config)
+    }
+
+    /// A warning at the largest file when the ConfigMap of files is over Kubernetes' limit.
+    fn config_map_size(&self, pod: &Pod, config: &Value) -> Option<Diagnostic> {
+        let size = super::size::oversized(config)?;
+        let largest = pod
+            .config_data
+            .iter()
+            .chain(&pod.config_binary)
+            .max_by_key(|(key, value)| (value.len(), std::cmp::Reverse(*key)))?;
+        let (pointer, span) = pod.config_sources.get(largest.0)?.clone();
+        Some(
+            super::size::warning(config, size, pointer, span, super::size::FILES_HELP)
+                .with_source(&self.workload.source),
+        )
     }
 
     /// The workload's Service (when it has ports) and, for a StatefulSet, its headless Service.
@@ -557,11 +576,15 @@ impl Convert<'_> {
                     mounts.push(json!({ "name": volume, "mountPath": target, "subPath": r.key, "readOnly": true }));
                 }
                 Ok(text) => {
+                    pod.config_sources
+                        .insert(key.clone(), (pointer.clone(), file.target_span));
                     pod.config_data.insert(key.clone(), text);
                     push_item(pod, &key, mode);
                     mounts.push(json!({ "name": FILES_VOLUME, "mountPath": target, "subPath": key, "readOnly": true }));
                 }
                 Err(bytes) => {
+                    pod.config_sources
+                        .insert(key.clone(), (pointer.clone(), file.target_span));
                     pod.config_binary.insert(
                         key.clone(),
                         base64::engine::general_purpose::STANDARD.encode(bytes),
