@@ -411,7 +411,8 @@ fn write_outputs(
     }
 }
 
-fn print_stdout(text: &str) -> ExitCode {
+/// `text` on stdout; a closed pipe is not an error.
+pub fn print_stdout(text: &str) -> ExitCode {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,
