@@ -253,6 +253,20 @@ pub fn parse(input: &str) -> Template {
     template
 }
 
+/// `text` written so that [`parse`] reads it back as that literal text: every `$` doubled.
+///
+/// ```
+/// use score_spec::placeholders::{escape, parse};
+///
+/// assert_eq!(escape("${HOME} costs $5"), "$${HOME} costs $$5");
+/// let template = parse(&escape("${HOME}"));
+/// assert!(template.is_literal() && template.errors.is_empty());
+/// assert_eq!(template.render(|_| Err(())), Ok("${HOME}".to_owned()));
+/// ```
+pub fn escape(text: &str) -> String {
+    text.replace('$', "$$")
+}
+
 /// Quick check used on hot paths: true if `input` contains `$` at all (if not, parse would
 /// return one literal).
 pub fn may_contain_placeholders(input: &str) -> bool {
