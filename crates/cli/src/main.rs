@@ -46,7 +46,7 @@ enum Command {
     /// Check Score files: YAML syntax, the v1b1 schema, placeholders, `before` and params cycles.
     ///
     /// Exit status: 0 when every file is valid (warnings allowed), 1 when any is invalid,
-    /// 2 for usage errors (such as a path that does not exist).
+    /// 2 for usage errors (such as a path that does not exist), 3 for an internal error.
     Validate {
         /// How to print diagnostics: `human` (source snippets, on stderr; after 3 warnings
         /// with the same code, the others are counted in one line), `json` (one array of
@@ -73,7 +73,7 @@ enum Command {
     /// built-in ones (the Backstage catalog provisions nothing). Command provisioners
     /// (`cmd://`) in those files run their programs. Exit status: 0 on success, 1
     /// when a file is invalid or cannot be compiled (nothing is written then), 2 for usage
-    /// errors.
+    /// errors, 3 for an internal error (a bug in score).
     #[command(after_help = "Examples:
   score compile --target kubernetes -n shop -o manifests.yaml services/
   score compile --target kubernetes --provisioners platform.provisioners.yaml services/
@@ -137,9 +137,66 @@ enum Format {
     Github,
 }
 
+/// Exit status of an internal error: a panic, caught at the top (the table is in the
+/// README: 0 success, 1 invalid input or failed compile, 2 usage, 3 internal error).
+const INTERNAL_ERROR: u8 = 3;
+
 fn main() -> ExitCode {
+    // Usage errors exit 2 here, printed by clap.
     let cli = Cli::parse();
-    match cli.command {
+    catch_panics(move || run(cli.command))
+}
+
+/// Runs `command`; a panic in it becomes one line on stderr and exit status 3, not Rust's
+/// panic message and backtrace (which `RUST_BACKTRACE=1` still shows, for developers).
+fn catch_panics(command: impl FnOnce() -> ExitCode + std::panic::UnwindSafe) -> ExitCode {
+    use std::sync::Mutex;
+    static PANIC: Mutex<Option<String>> = Mutex::new(None);
+    let developer = std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0");
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("a panic");
+        let place = info
+            .location()
+            .map(|l| format!(" (at {}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        if let Ok(mut first) = PANIC.lock() {
+            first.get_or_insert_with(|| format!("{message}{place}"));
+        }
+        if developer {
+            default_hook(info);
+        }
+    }));
+    match std::panic::catch_unwind(command) {
+        Ok(code) => code,
+        Err(_) => {
+            let what = PANIC
+                .lock()
+                .ok()
+                .and_then(|mut p| p.take())
+                .unwrap_or_else(|| "a panic".to_owned());
+            eprintln!(
+                "error: internal error: {}; this is a bug in score; please report it with the input (the Score files and flags used) at {}/issues",
+                what.replace('\n', " "),
+                env!("CARGO_PKG_REPOSITORY")
+            );
+            ExitCode::from(INTERNAL_ERROR)
+        }
+    }
+}
+
+fn run(command: Command) -> ExitCode {
+    // A way to test the internal-error path; absent from release builds.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("SCORE_DEBUG_PANIC").is_some_and(|v| v == "1") {
+        panic!("SCORE_DEBUG_PANIC=1 is set: a deliberate panic");
+    }
+    match command {
         Command::Validate {
             format,
             quiet,
@@ -152,20 +209,16 @@ fn main() -> ExitCode {
         Command::Init(args) => init::run(args),
         Command::Provisioners(ProvisionersCommand::List(args)) => inspect::provisioners(args),
         Command::Resources(args) => inspect::resources(args),
-        Command::Schema { which } => {
-            print!(
-                "{}",
-                match which {
-                    Schema::Workload => score_spec::SCORE_V1B1_SCHEMA,
-                    Schema::Provisioners => score_compile::provisioners::PROVISIONERS_SCHEMA,
-                }
-            );
-            ExitCode::SUCCESS
-        }
+        Command::Schema { which } => output::print_stdout(match which {
+            Schema::Workload => score_spec::SCORE_V1B1_SCHEMA,
+            Schema::Provisioners => score_compile::provisioners::PROVISIONERS_SCHEMA,
+        }),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "score", &mut std::io::stdout());
-            ExitCode::SUCCESS
+            // Into memory first: clap_complete panics when stdout is closed (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "score", &mut script);
+            output::print_stdout(&String::from_utf8_lossy(&script))
         }
     }
 }

@@ -187,7 +187,8 @@ impl Outputs<'_> {
     }
 }
 
-fn print_stdout(text: &str) -> ExitCode {
+/// `text` on stdout; a closed pipe (`| head`) is the reader's choice, not an error.
+pub fn print_stdout(text: &str) -> ExitCode {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,

@@ -32,7 +32,8 @@ fn human_diagnostics_for_each_fixture() {
     for fixture in fixtures {
         let path = format!("testdata/diagnostics/{fixture}");
         let Run { code, stderr, .. } = run(&["validate", &path]);
-        assert_ne!(code, 101, "{fixture} made score panic");
+        // A panic is caught and reported as an internal error (3); 101 if that ever broke.
+        assert!(!matches!(code, 3 | 101), "{fixture} made score panic");
         let name = fixture
             .rsplit_once('.')
             .map_or(fixture.as_str(), |(n, _)| n);

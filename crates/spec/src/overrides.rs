@@ -1,7 +1,7 @@
 //! Overrides applied to a workload before it is upgraded and validated, compatible with
 //! score-k8s and score-compose: `--overrides-file FILE` (deep merge: mappings merge, anything
 //! else replaces) and `--override-property PATH=VALUE` (a dot path, `\.` for a dot inside a
-//! key; numbers index sequences, `-1` appends; the value is read as YAML; an empty value
+//! key and `\\` for a backslash; numbers index sequences, `-1` appends; the value is read as YAML; an empty value
 //! deletes the key).
 //!
 //! Overridden values were not written in the Score file, so they have no place in it: a
@@ -92,21 +92,51 @@ impl Override {
     }
 }
 
-/// Splits `a.b\.c.0` into `a`, `b.c`, `0`; `None` for an empty key.
+/// Splits `a.b\.c.0` into `a`, `b.c`, `0`; `None` for an empty key. As in score-go, `\\` is
+/// a backslash and `\.` a dot inside a key; a backslash before anything else is kept.
 fn split_path(path: &str) -> Option<Vec<String>> {
     let mut keys = vec![String::new()];
-    let mut chars = path.chars();
+    let mut chars = path.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\\' if chars.as_str().starts_with('.') => {
-                chars.next();
-                keys.last_mut()?.push('.');
+            '\\' if matches!(chars.peek(), Some('.' | '\\')) => {
+                let escaped = chars.next()?;
+                keys.last_mut()?.push(escaped);
             }
             '.' => keys.push(String::new()),
             c => keys.last_mut()?.push(c),
         }
     }
     keys.iter().all(|k| !k.is_empty()).then_some(keys)
+}
+
+/// `keys` as `--override-property` takes them, so that messages name a path the user can
+/// write back: a `.` inside a key is `\.`, and a `\` that would otherwise read as an escape is
+/// `\\`. The inverse of [`split_path`] for non-empty keys.
+fn format_path(keys: &[String]) -> String {
+    let mut out = String::new();
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        let last_key = i + 1 == keys.len();
+        let mut chars = key.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '.' => out.push_str("\\."),
+                '\\' => {
+                    let escape = match chars.peek() {
+                        Some('.' | '\\') => true,
+                        Some(_) => false,
+                        None => !last_key,
+                    };
+                    out.push_str(if escape { "\\\\" } else { "\\" });
+                }
+                c => out.push(c),
+            }
+        }
+    }
+    out
 }
 
 /// Values from an override were not written in the Score file: their spans would point into
@@ -203,7 +233,7 @@ fn set(document: &mut Node, path: &[String], value: Option<Node>) -> Result<Stri
     let mut pointer = String::new();
     let (last, parents) = path.split_last().expect("paths are not empty");
     for (depth, key) in parents.iter().enumerate() {
-        let so_far = path[..depth].join(".");
+        let so_far = format_path(&path[..depth]);
         let next = &path[depth + 1];
         let kind = node.type_name();
         node = match &mut node.value {
@@ -211,7 +241,7 @@ fn set(document: &mut Node, path: &[String], value: Option<Node>) -> Result<Stri
                 let i = match entries.iter().position(|e| e.key == *key) {
                     Some(i) => i,
                     None if value.is_none() => {
-                        return Err(format!("`{}` does not exist", path[..=depth].join(".")));
+                        return Err(format!("`{}` does not exist", format_path(&path[..=depth])));
                     }
                     None => {
                         // What comes next decides what to create: an index needs a list.
@@ -244,7 +274,7 @@ fn set(document: &mut Node, path: &[String], value: Option<Node>) -> Result<Stri
             _ => return Err(no_key(&so_far, kind, key)),
         };
     }
-    let parent = path[..path.len() - 1].join(".");
+    let parent = format_path(&path[..path.len() - 1]);
     let kind = node.type_name();
     match (&mut node.value, value) {
         (Value::Map(entries), value) => {
@@ -261,7 +291,7 @@ fn set(document: &mut Node, path: &[String], value: Option<Node>) -> Result<Stri
                 (Some(i), None) => {
                     entries.remove(i);
                 }
-                (None, None) => return Err(format!("`{}` does not exist", path.join("."))),
+                (None, None) => return Err(format!("`{}` does not exist", format_path(path))),
             }
         }
         (Value::Seq(items), value) => {
@@ -475,7 +505,106 @@ resources:
             split_path("a.b\\.c.0"),
             Some(vec!["a".into(), "b.c".into(), "0".into()])
         );
+        // score-go's rule: `\\` is a backslash, so a key can end with one.
+        assert_eq!(
+            split_path("a.b\\\\.c"),
+            Some(vec!["a".into(), "b\\".into(), "c".into()])
+        );
+        assert_eq!(split_path("a\\b"), Some(vec!["a\\b".into()]));
+        assert_eq!(format_path(&["b\\".into(), "c.d".into()]), "b\\\\.c\\.d");
         assert_eq!(split_path("a..b"), None);
         assert_eq!(split_path(""), None);
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngSeed};
+
+        /// Deterministic unless `PROPTEST_RNG_SEED` is set; no failure files in the repository.
+        fn config(cases: u32) -> Config {
+            let base = Config::default();
+            Config {
+                cases,
+                failure_persistence: None,
+                rng_seed: match base.rng_seed {
+                    RngSeed::Random => RngSeed::Fixed(0x5c0e_0013),
+                    fixed => fixed,
+                },
+                ..base
+            }
+        }
+
+        /// Keys made of the characters paths treat specially, and others.
+        fn key() -> impl Strategy<Value = String> {
+            prop::collection::vec(
+                prop::sample::select(vec!['.', '\\', 'a', '0', '-', '=', 'é', ' ', '/']),
+                1..6,
+            )
+            .prop_map(|chars| chars.into_iter().collect())
+        }
+
+        /// A tree of YAML values, as JSON text (YAML reads JSON).
+        fn document() -> impl Strategy<Value = serde_json::Value> {
+            use serde_json::Value as J;
+            let leaf = prop_oneof![
+                Just(J::Null),
+                any::<bool>().prop_map(J::Bool),
+                any::<i32>().prop_map(J::from),
+                "[a-z0-9.]{0,4}".prop_map(J::String),
+            ];
+            leaf.prop_recursive(4, 32, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(J::Array),
+                    prop::collection::vec(("[a-z0-9]{1,2}|-1|0|1", inner), 0..4)
+                        .prop_map(|entries| J::Object(entries.into_iter().collect())),
+                ]
+            })
+        }
+
+        proptest! {
+            #![proptest_config(config(512))]
+
+            #[test]
+            fn formatted_paths_split_back_into_their_keys(keys in prop::collection::vec(key(), 1..5)) {
+                let written = format_path(&keys);
+                prop_assert_eq!(split_path(&written), Some(keys.clone()), "written as {:?}", written);
+                // Through the flag too, when the path has no `=` (the flag splits at the first).
+                if !written.contains('=') {
+                    let o = Override::property(&format!("{written}=1")).unwrap();
+                    let Kind::Set { path, .. } = o.kind else { panic!("a property sets") };
+                    prop_assert_eq!(path, keys);
+                }
+            }
+
+            #[test]
+            fn splitting_any_text_never_panics(text in "[.\\\\a=é]{0,12}") {
+                if let Some(keys) = split_path(&text) {
+                    prop_assert!(keys.iter().all(|k| !k.is_empty()));
+                    prop_assert_eq!(split_path(&format_path(&keys)), Some(keys));
+                }
+                let _ = Override::property(&text);
+            }
+
+            #[test]
+            fn applying_a_property_to_any_document_never_panics(
+                doc in document(),
+                path in prop::collection::vec("[a-z0-9]{1,2}|-1|0|1|x\\.y", 1..5),
+                value in prop::option::of("[a-z0-9]{1,3}|\\[1\\]|\\{a: 1\\}"),
+            ) {
+                let source = SourceFile::new("doc.json", doc.to_string());
+                let mut node = parse_document(&source, &Limits::default()).unwrap();
+                let arg = format!("{}={}", path.join("."), value.unwrap_or_default());
+                if let Ok(o) = Override::property(&arg) {
+                    let (applied, problems) = apply(&mut node, &[o]);
+                    // Exactly one outcome: applied, or one problem naming the flag.
+                    prop_assert_eq!(applied.len() + problems.len(), 1);
+                    for p in &problems {
+                        prop_assert_eq!(p.code, "score::override::path");
+                        prop_assert!(p.message.contains(&arg), "{}", p.message);
+                    }
+                }
+            }
+        }
     }
 }

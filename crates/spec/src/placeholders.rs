@@ -273,6 +273,20 @@ pub fn is_variable_name(key: &str) -> bool {
 /// The help of a key of an `environment` resource that is not a variable name.
 pub const VARIABLE_NAME_HELP: &str = "a key of an `environment` resource is the name of an environment variable: letters, digits and `_`, not starting with a digit (`[A-Za-z_][A-Za-z0-9_]*`), which Compose and shells accept. Score has no default-value syntax (`:-` would become Compose's); write e.g. `${resources.env.API_KEY}`";
 
+/// `text` written so that [`parse`] reads it back as that literal text: every `$` doubled.
+///
+/// ```
+/// use score_spec::placeholders::{escape, parse};
+///
+/// assert_eq!(escape("${HOME} costs $5"), "$${HOME} costs $$5");
+/// let template = parse(&escape("${HOME}"));
+/// assert!(template.is_literal() && template.errors.is_empty());
+/// assert_eq!(template.render(|_| Err(())), Ok("${HOME}".to_owned()));
+/// ```
+pub fn escape(text: &str) -> String {
+    text.replace('$', "$$")
+}
+
 /// Quick check used on hot paths: true if `input` contains `$` at all (if not, parse would
 /// return one literal).
 pub fn may_contain_placeholders(input: &str) -> bool {

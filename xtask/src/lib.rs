@@ -1,0 +1,5 @@
+//! Developer tasks for score-rs, run as `cargo run -p xtask -- TASK`. A library as well, so
+//! that tests can run the tasks in process.
+
+pub mod mutate;
+pub mod mutations;

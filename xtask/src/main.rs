@@ -1,0 +1,81 @@
+//! `cargo run -p xtask -- mutate [--count N] [--seed S] [--corpus DIR]... [--budget SECS]
+//! [--failures DIR]`: the mutation harness ([`xtask::mutate`]). Prints each failure, then one
+//! line `N passed, M failed`; exits 1 when any case failed, 2 for bad arguments.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use xtask::mutate::{Options, run};
+
+const USAGE: &str = "usage: cargo run -p xtask -- mutate [--count N] [--seed S] [--corpus DIR]... [--budget SECS] [--failures DIR]";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = match parse(&args) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("error: {message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let report = match run(&options) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for f in &report.failures {
+        let written = f
+            .written_to
+            .as_ref()
+            .map(|p| format!(" (input: {})", p.display()));
+        println!("FAIL {}: {}{}", f.case, f.why, written.unwrap_or_default());
+    }
+    eprintln!(
+        "mutate: {} cases ({} still valid, compiled for every target) in {:.1?}",
+        options.count, report.compiled, report.elapsed
+    );
+    println!("{}", report.summary());
+    if report.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut options = Options {
+        count: 5000,
+        seed: 13,
+        corpora: Vec::new(),
+        budget: Duration::from_secs(10),
+        failures_dir: root.join("target/mutate-failures"),
+    };
+    let (task, rest) = args.split_first().ok_or("no task given")?;
+    if task != "mutate" {
+        return Err(format!("unknown task `{task}`"));
+    }
+    let mut rest = rest.iter();
+    while let Some(flag) = rest.next() {
+        let mut value = || rest.next().ok_or(format!("{flag} needs a value"));
+        let number = |v: &String| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{flag}: `{v}` is not a number"))
+        };
+        match flag.as_str() {
+            "--count" => options.count = number(value()?)? as usize,
+            "--seed" => options.seed = number(value()?)?,
+            "--budget" => options.budget = Duration::from_secs(number(value()?)?),
+            "--corpus" => options.corpora.push(PathBuf::from(value()?)),
+            "--failures" => options.failures_dir = PathBuf::from(value()?),
+            other => return Err(format!("unknown flag `{other}`")),
+        }
+    }
+    if options.corpora.is_empty() {
+        options.corpora.push(root.join("testdata/corpus"));
+    }
+    Ok(options)
+}
