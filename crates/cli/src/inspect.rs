@@ -9,8 +9,8 @@ use score_compile::{Provisioner, compose, kubernetes};
 use serde_json::{Value, json};
 
 use crate::compile::{Loaded, Target, load};
-use crate::report;
 use crate::seed::SeedArgs;
+use crate::{report, terminal};
 
 /// Table for people, JSON for programs.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -256,6 +256,8 @@ fn resources_table(reports: &[ResourceReport]) -> String {
         out.push_str(line);
         out.push('\n');
         for (name, value) in output_lines(r) {
+            // Values come from Score files and programs: no raw control characters.
+            let (name, value) = (terminal::clean(&name), terminal::clean(&value));
             out.push_str(&format!("     {name}: {value}\n"));
         }
     }
@@ -294,7 +296,7 @@ fn row((i, r): (usize, &ResourceReport)) -> Vec<String> {
 
 /// Pretty JSON on stdout.
 fn print_json(value: &Value) {
-    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let text = terminal::json(serde_json::to_string_pretty(value).unwrap_or_default());
     print_text(&format!("{text}\n"));
 }
 
@@ -306,15 +308,24 @@ fn print_text(text: &str) {
 
 /// Left-aligned columns separated by two spaces; the last column is not padded.
 fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    // Cells quote Score files and programs: show control characters as stand-ins.
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|c| terminal::clean(c).into_owned())
+                .collect()
+        })
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let mut out = String::new();
     let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
-    for row in std::iter::once(&headers).chain(rows) {
+    for row in std::iter::once(&headers).chain(&rows) {
         let last = row.len().saturating_sub(1);
         for (i, cell) in row.iter().enumerate() {
             if i == last {

@@ -455,3 +455,51 @@ fn resources_shows_output_values_but_never_a_generated_password() {
         run.stderr
     );
 }
+
+#[test]
+fn resources_shows_control_characters_from_outputs_as_stand_ins() {
+    // A provisioner passing a Score file's param through to an output: the Score file is
+    // untrusted, so an escape sequence in it must not reach the terminal.
+    let dir = scratch("resources-control-characters");
+    std::fs::write(
+        dir.join("echo.provisioners.yaml"),
+        "- uri: template://echo\n  type: echo\n  outputs: |\n    said: {{ params.say | tojson }}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("score.yaml"),
+        "apiVersion: score.dev/v1b1\nmetadata:\n  name: web\ncontainers:\n  main:\n    image: nginx\nresources:\n  talk:\n    type: echo\n    params:\n      say: \"\\e]0;owned\\a\\e[31mred\"\n",
+    )
+    .unwrap();
+    for format in ["table", "json"] {
+        let run = score_in(
+            &dir,
+            &[
+                "resources",
+                "--provisioners",
+                "echo.provisioners.yaml",
+                "--format",
+                format,
+                "score.yaml",
+            ],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(!run.stdout.contains('\u{1b}'), "{format}: {:?}", run.stdout);
+        assert!(!run.stdout.contains('\u{7}'), "{format}: {:?}", run.stdout);
+        assert!(run.stdout.contains("red"), "{format}: {}", run.stdout);
+    }
+    let table = score_in(
+        &dir,
+        &[
+            "resources",
+            "--provisioners",
+            "echo.provisioners.yaml",
+            "score.yaml",
+        ],
+    );
+    assert!(
+        table.stdout.contains("said: ␛]0;owned␇␛[31mred"),
+        "{}",
+        table.stdout
+    );
+}
