@@ -8,10 +8,14 @@ use std::time::Duration;
 
 use xtask::mutate::{Options, run};
 
-const USAGE: &str = "usage: cargo run -p xtask -- mutate [--count N] [--seed S] [--corpus DIR]... [--budget SECS] [--failures DIR]";
+const USAGE: &str = "usage: cargo run -p xtask -- mutate [--count N] [--seed S] [--corpus DIR]... [--budget SECS] [--failures DIR]
+       cargo run -p xtask -- function-length [LINES]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "function-length") {
+        return function_length(&args[1..]);
+    }
     let options = match parse(&args) {
         Ok(options) => options,
         Err(message) => {
@@ -78,4 +82,42 @@ fn parse(args: &[String]) -> Result<Options, String> {
         options.corpora.push(root.join("testdata/corpus"));
     }
     Ok(options)
+}
+
+/// `function-length [LINES]`: the functions of `crates/*/src` longer than LINES (default:
+/// the limit), longest first; exits 1 when any is over the limit.
+fn function_length(args: &[String]) -> ExitCode {
+    use xtask::function_length::{LIMIT, functions_under, source_dirs};
+    let Ok(shown) = args.first().map_or(Ok(LIMIT), |n| n.parse::<usize>()) else {
+        eprintln!("error: LINES must be a number\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let all = source_dirs(&root).and_then(|dirs| {
+        dirs.iter()
+            .map(|d| functions_under(d))
+            .collect::<std::io::Result<Vec<_>>>()
+    });
+    let mut all: Vec<_> = match all {
+        Ok(lists) => lists.into_iter().flatten().collect(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    all.sort_by_key(|f| std::cmp::Reverse(f.lines));
+    for f in all.iter().filter(|f| f.lines > shown) {
+        println!(
+            "{}:{}: {} lines: {}",
+            f.file.display(),
+            f.line,
+            f.lines,
+            f.name
+        );
+    }
+    if all.first().is_some_and(|f| f.lines > LIMIT) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
