@@ -181,7 +181,15 @@ pub fn load(
     provisioner_files: &[PathBuf],
     overrides: &OverrideArgs,
 ) -> Result<Loaded, String> {
-    let files = inputs::collect(paths)?;
+    load_collected(&inputs::collect(paths)?, provisioner_files, overrides)
+}
+
+/// [`load`] for Score files already found by [`inputs::collect`].
+fn load_collected(
+    files: &[inputs::Input],
+    provisioner_files: &[PathBuf],
+    overrides: &OverrideArgs,
+) -> Result<Loaded, String> {
     let mut problems: Vec<Diagnostic> = Vec::new();
     let options = ParseOptions {
         overrides: match overrides.read(files.len()) {
@@ -195,7 +203,7 @@ pub fn load(
         ..Default::default()
     };
     let mut workloads = Vec::new();
-    for file in &files {
+    for file in files {
         match inputs::read(file, inputs::SCORE_BUDGET) {
             Ok(source) => match score_spec::parse_workload_with(source, &options) {
                 Ok(parsed) => {
@@ -295,9 +303,11 @@ pub fn run(request: Args) -> ExitCode {
         Ok(parsed) => parsed,
         Err(message) => return usage(message),
     };
-    if let Err(message) = refuse_inputs(&request) {
-        return usage(message);
-    }
+    // The Score files are found once: checked against `-o` here, read by `load_collected`.
+    let files = match inputs::collect(&request.paths).and_then(|f| refuse_inputs(&request, f)) {
+        Ok(files) => files,
+        Err(message) => return usage(message),
+    };
     let seed = match request.seed.resolve() {
         Ok(resolved) => {
             if let Some(warning) = resolved.warning.filter(|_| !request.quiet) {
@@ -312,7 +322,7 @@ pub fn run(request: Args) -> ExitCode {
         provisioners,
         provisioner_files,
         mut problems,
-    } = match load(&request.paths, &request.provisioners, &request.overrides) {
+    } = match load_collected(&files, &request.provisioners, &request.overrides) {
         Ok(loaded) => loaded,
         Err(message) => return usage(message),
     };
@@ -413,20 +423,18 @@ fn finish(
     .write()
 }
 
-/// `-o` and `--env-file` must not name an input: the Score files (also those a directory
-/// walk finds), overrides and provisioner files.
-fn refuse_inputs(request: &Args) -> Result<(), String> {
-    let mut inputs: Vec<PathBuf> = inputs::collect(&request.paths)?
-        .into_iter()
-        .map(|input| input.path)
-        .collect();
+/// `-o` and `--env-file` must not name an input: the Score files `files` (also those a
+/// directory walk finds), overrides and provisioner files. `Ok` gives `files` back.
+fn refuse_inputs(request: &Args, files: Vec<inputs::Input>) -> Result<Vec<inputs::Input>, String> {
+    let mut inputs: Vec<PathBuf> = files.iter().map(|input| input.path.clone()).collect();
     inputs.extend(request.overrides.overrides_file.iter().cloned());
     inputs.extend(request.provisioners.iter().cloned());
     output::refuse_inputs(
         request.output.as_deref(),
         request.env_file.as_deref(),
         &inputs,
-    )
+    )?;
+    Ok(files)
 }
 
 fn external_workloads(deny: bool) -> compose::ExternalWorkloads {
