@@ -4,10 +4,11 @@
 //! of these variables reaches a command provisioner's program ([`VARIABLES`]).
 
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use score_compile::Seed;
+
+use crate::inputs::{self, Refusal};
 
 /// The environment variables that give the seed; never passed to programs.
 pub const VARIABLES: [&str; 2] = ["SCORE_SEED", "SCORE_SEED_FILE"];
@@ -89,29 +90,17 @@ const COMMAND_LINE_WARNING: &str = "warning: `--seed` puts the seed on the comma
 /// name the file, never its content.
 fn read_file(path: &Path, given: &str) -> Result<String, String> {
     let shown = path.display();
-    let cannot = |e: std::io::Error| format!("{given}: cannot read `{shown}`: {e}");
-    let metadata = std::fs::metadata(path).map_err(cannot)?;
-    if !metadata.is_file() {
-        return Err(format!(
-            "{given}: `{shown}` is not a regular file; write the seed into a file"
-        ));
-    }
-    let too_big = || {
-        format!(
+    // The one bounded reader of input files: regular files only, size checked first.
+    let bytes = inputs::read_bytes(path, MAX_FILE).map_err(|refusal| match refusal {
+        Refusal::Io(e) => format!("{given}: cannot read `{shown}`: {e}"),
+        Refusal::NotAFile(_) => {
+            format!("{given}: `{shown}` is not a regular file; write the seed into a file")
+        }
+        Refusal::TooLarge { .. } => format!(
             "{given}: `{shown}` is larger than {} KiB, too large for a seed; is it the right file?",
             MAX_FILE / 1024
-        )
-    };
-    if metadata.len() > MAX_FILE {
-        return Err(too_big());
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_FILE + 1).read_to_end(&mut bytes))
-        .map_err(cannot)?;
-    if bytes.len() as u64 > MAX_FILE {
-        return Err(too_big());
-    }
+        ),
+    })?;
     let text =
         String::from_utf8(bytes).map_err(|_| format!("{given}: `{shown}` is not UTF-8 text"))?;
     let seed = text
