@@ -2,5 +2,6 @@
 //! that tests can run the tasks in process.
 
 pub mod function_length;
+pub mod module_graph;
 pub mod mutate;
 pub mod mutations;

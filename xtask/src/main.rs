@@ -9,12 +9,16 @@ use std::time::Duration;
 use xtask::mutate::{Options, run};
 
 const USAGE: &str = "usage: cargo run -p xtask -- mutate [--count N] [--seed S] [--corpus DIR]... [--budget SECS] [--failures DIR]
-       cargo run -p xtask -- function-length [LINES]";
+       cargo run -p xtask -- function-length [LINES]
+       cargo run -p xtask -- module-graph";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().is_some_and(|a| a == "function-length") {
         return function_length(&args[1..]);
+    }
+    if args.first().is_some_and(|a| a == "module-graph") {
+        return module_graph();
     }
     let options = match parse(&args) {
         Ok(options) => options,
@@ -120,4 +124,47 @@ fn function_length(args: &[String]) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// `module-graph`: every edge between sibling modules of `crates/*/src`, with the first
+/// reference that makes it, then the cycles; exits 1 when there is a cycle.
+fn module_graph() -> ExitCode {
+    use xtask::module_graph::{crate_edges, cycles};
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dirs = match xtask::function_length::source_dirs(&root) {
+        Ok(dirs) => dirs,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut cyclic = false;
+    for dir in dirs {
+        let edges = match crate_edges(&dir) {
+            Ok(edges) => edges,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        println!("{}", dir.display());
+        for ((parent, from, to), references) in &edges {
+            let r = &references[0];
+            let at = format!("{}:{}", r.file.display(), r.line);
+            println!("  {}{from} → {to} ({at} `{}`)", prefix(parent), r.path);
+        }
+        for (parent, cycle) in cycles(&edges) {
+            cyclic = true;
+            println!("  cycle: {}{}", prefix(&parent), cycle.join(" → "));
+        }
+    }
+    if cyclic {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn prefix(parent: &[String]) -> String {
+    parent.iter().map(|p| format!("{p}::")).collect()
 }

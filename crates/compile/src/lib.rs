@@ -43,6 +43,7 @@
 //! assert!(yaml.contains("secretKeyRef:"));
 //! ```
 
+mod dns;
 pub mod files;
 pub mod placeholders;
 pub mod provisioners;

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use minijinja::value::{Rest, ValueKind};
 use minijinja::{Environment, Error, State, Value, filters};
 
-use super::templates::failure;
+use super::signals::failure;
 
 /// The most text one render may write and build, in bytes (8 MiB): far above what a real
 /// provisioner renders (a few kilobytes), low enough that a hostile template cannot
@@ -32,7 +32,7 @@ pub const TEXT_BUDGET: usize = 8 << 20;
 pub const ITEMS: usize = 100_000;
 
 /// The code of a template that went past the budget.
-pub(crate) const LIMIT: &str = "score::provisioner::template-limit";
+pub(crate) use super::signals::TEMPLATE_LIMIT as LIMIT;
 
 /// The functions the rewritten templates call.
 pub(crate) const EMIT: &str = "__score_emit";

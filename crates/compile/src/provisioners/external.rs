@@ -10,9 +10,9 @@ use minijinja::value::{Kwargs, Value};
 use minijinja::{Error, State};
 use serde_json::json;
 
-use super::templates::{Hooks, Warned, failure};
+use super::signals::{Hooks, Warned, failure};
 use super::{ExternalWorkloads, TargetKind};
-use crate::targets::kubernetes::is_dns1123_label;
+use crate::dns::is_dns1123_label;
 
 const EXTERNAL: &str = "score::service::external";
 const WORKLOAD: &str = "score::service::workload";
@@ -120,7 +120,7 @@ fn checked_name<'v>(name: &'v Value, at: &str) -> Result<&'v str, Error> {
 /// The host name other workloads reach a workload named `name` by on the target.
 fn host_name(kind: TargetKind, name: &str) -> Option<String> {
     match kind {
-        TargetKind::Kubernetes => crate::targets::kubernetes::default_service_name(name),
+        TargetKind::Kubernetes => crate::dns::default_service_name(name),
         // The network alias every workload gets (see `targets::compose`).
         TargetKind::Compose => Some(name.to_owned()),
     }

@@ -44,6 +44,7 @@ mod go_template;
 mod provision;
 mod rewrite;
 mod route;
+mod signals;
 pub mod templates;
 
 use std::collections::BTreeMap;
@@ -84,6 +85,11 @@ pub enum ExternalWorkloads {
     /// be compiled in the same run.
     Deny,
 }
+
+/// The uri of the built-in provisioner of `environment` resources, which the targets handle
+/// natively: on Compose, `${resources.env.KEY}` becomes Compose's `${KEY}`; on Kubernetes, a
+/// reference to key KEY of a Secret the platform provides in the namespace.
+pub const ENVIRONMENT_PROVISIONER: &str = "template://score-rs/environment";
 
 /// The JSON schema of provisioner files.
 pub const PROVISIONERS_SCHEMA: &str = include_str!("../../../../schemas/provisioners.json");

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::budget;
 use super::commands::{self, Command, CommandError, CommandRunner, CommandSpec, TargetKind};
-use super::templates::{self, dns_label};
+use super::templates;
 use super::{ExternalWorkloads, Provisioner};
+use super::{budget, signals};
+use crate::dns::dns_label;
 use crate::placeholders::Scope;
 use crate::resources::{ResourceGraph, ResourceNode};
 use crate::seed::{Seed, guid};
@@ -61,7 +62,7 @@ pub fn provision(
     commands: &dyn CommandRunner,
 ) -> Result<Provisioned, Diagnostics> {
     let count = graph.nodes.len();
-    let hooks = templates::Hooks::new(target.kind, target.external_workloads);
+    let hooks = signals::Hooks::new(target.kind, target.external_workloads);
     let mut run = Run {
         workloads,
         graph,
@@ -108,7 +109,7 @@ struct Run<'a> {
     commands: &'a dyn CommandRunner,
     renderer: templates::Renderer<'a>,
     /// Where template functions' warnings are collected.
-    hooks: templates::Hooks,
+    hooks: signals::Hooks,
     /// `workload_services` for templates (reference-counted, not copied per render).
     services: minijinja::Value,
     /// Built on the first command provisioner run, then shared: most compiles have none.
@@ -149,7 +150,7 @@ impl Site<'_> {
     }
 
     /// A template's warning about this resource.
-    fn warning(&self, warned: &templates::Warned, node: &ResourceNode) -> Diagnostic {
+    fn warning(&self, warned: &signals::Warned, node: &ResourceNode) -> Diagnostic {
         let (pointer, span) = self.at(&warned.at);
         let d = Diagnostic::warning(
             warned.code,
@@ -408,7 +409,7 @@ struct Provisioning<'r, 'a> {
 /// The diagnostic for a template that failed: the template's own words (and place and help)
 /// when it failed on purpose, else what went wrong where.
 fn template_failure(r: &Provisioning, field: &str, message: &str) -> Diagnostic {
-    let (code, at, help, message) = match templates::deliberate(message) {
+    let (code, at, help, message) = match signals::deliberate(message) {
         Some(d) if d.code == budget::LIMIT => (
             d.code,
             d.at,

@@ -21,8 +21,8 @@ use minijinja::value::Value;
 use minijinja::{Error, State};
 use serde_json::Value as Json;
 
-use super::templates::failure;
-use crate::targets::kubernetes::is_dns1123_subdomain;
+use super::signals::failure;
+use crate::dns::is_dns1123_subdomain;
 
 /// Characters that make a path a regular expression.
 const REGEX_CHARACTERS: &str = "^$*+?()[]{}|\\";

@@ -61,7 +61,7 @@
 //! may be tested (`{% if params.host %}`) and defaulted (`{{ params.port | default(80) }}`).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use minijinja::machinery::{self, CodeGenerator, Instructions, Vm, WhitespaceConfig};
@@ -70,115 +70,11 @@ use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehav
 
 use super::budget::{self, Budget};
 use super::rewrite::{self, Refused};
-use super::{ExternalWorkloads, Provisioner, TargetKind, Template};
+use super::signals::{CODES, FAIL_MARK, FIELD, Hooks, WARNING, Warned, deliberate, failure};
+use super::{Provisioner, Template};
+use crate::dns::dns_label;
 use crate::secrets::SecretRef;
 use crate::seed::{Charset, Seed, sha256_hex};
-
-/// Marks an error raised on purpose (`fail(…)`, `check_route(…)`), whose message is shown as
-/// is. The fields after it are separated by [`FIELD`].
-const FAIL_MARK: &str = "\u{1}fail\u{1}";
-const FIELD: char = '\u{1}';
-
-/// The diagnostic codes a deliberate failure or a warning may carry.
-const CODES: [&str; 10] = [
-    "score::provisioner::failed",
-    "score::route::params",
-    "score::route::host",
-    "score::route::path",
-    "score::route::port",
-    "score::provisioner::warning",
-    "score::service::external",
-    "score::service::workload",
-    "score::service::port",
-    budget::LIMIT,
-];
-
-/// The code of `warn(…)`.
-pub(crate) const WARNING: &str = CODES[5];
-
-/// What a compile tells the template functions, and where their warnings go.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Hooks {
-    /// Decides the host name of a workload not compiled along.
-    pub kind: TargetKind,
-    /// Whether a workload not compiled along is assumed deployed elsewhere.
-    pub external: ExternalWorkloads,
-    /// What templates warned about since the last [`Hooks::take_warnings`].
-    warnings: Arc<Mutex<Vec<Warned>>>,
-}
-
-/// A warning a template function raised: like [`Deliberate`], owned.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Warned {
-    pub code: &'static str,
-    /// Where, as a JSON pointer below the resource (`""`: the resource itself).
-    pub at: String,
-    pub help: Option<String>,
-    pub message: String,
-}
-
-impl Hooks {
-    pub fn new(kind: TargetKind, external: ExternalWorkloads) -> Self {
-        Hooks {
-            kind,
-            external,
-            warnings: Arc::default(),
-        }
-    }
-
-    /// Records a warning; the same warning twice (two templates of one resource) is kept once.
-    pub fn warn(&self, warned: Warned) {
-        let mut warnings = self.warnings.lock().unwrap_or_else(|e| e.into_inner());
-        if !warnings.contains(&warned) {
-            warnings.push(warned);
-        }
-    }
-
-    /// The warnings recorded so far, leaving none.
-    pub fn take_warnings(&self) -> Vec<Warned> {
-        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-}
-
-/// The known code equal to `code`, or the generic failure's.
-pub(crate) fn known_code(code: &str) -> &'static str {
-    CODES.iter().find(|c| **c == code).unwrap_or(&CODES[0])
-}
-
-/// An error a template raised on purpose.
-#[derive(Debug, PartialEq)]
-pub(crate) struct Deliberate<'a> {
-    /// The diagnostic code.
-    pub code: &'static str,
-    /// Where, as a JSON pointer below the resource (`""`: the resource itself).
-    pub at: &'a str,
-    /// How to fix it, when the template said.
-    pub help: Option<&'a str>,
-    /// What is wrong.
-    pub message: &'a str,
-}
-
-/// The error a template function raises on purpose; `code` is one of [`CODES`].
-pub(crate) fn failure(code: &str, at: &str, help: Option<&str>, message: &str) -> Error {
-    let help = help.unwrap_or_default();
-    Error::new(
-        ErrorKind::InvalidOperation,
-        format!("{FAIL_MARK}{code}{FIELD}{at}{FIELD}{help}{FIELD}{message}"),
-    )
-}
-
-/// The error a template raised on purpose (with `fail(…)` or `check_route(…)`), if it is one.
-pub(crate) fn deliberate(message: &str) -> Option<Deliberate<'_>> {
-    let mut fields = message.strip_prefix(FAIL_MARK)?.splitn(4, FIELD);
-    let code = fields.next()?;
-    let (at, help, message) = (fields.next()?, fields.next()?, fields.next()?);
-    Some(Deliberate {
-        code: known_code(code),
-        at,
-        help: (!help.is_empty()).then_some(help),
-        message,
-    })
-}
 
 /// The largest amount of work one template render may do (loop iterations, calls); protects
 /// against runaway user templates.
@@ -303,28 +199,6 @@ fn random(
     // `score resources` hides outputs holding a generated secret.
     seed.record_draw(&uid, &value, charset);
     Ok(value)
-}
-
-/// Lower-case `text`, with runs of characters a DNS label cannot hold turned into one `-`,
-/// no leading or trailing `-`, at most `max` characters.
-pub fn dns_label(text: &str, max: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max));
-    for c in text.chars() {
-        let c = c.to_ascii_lowercase();
-        if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-        if out.len() >= max {
-            break;
-        }
-    }
-    out.truncate(max);
-    while out.ends_with('-') {
-        out.pop();
-    }
-    out
 }
 
 /// Compiles a template to report syntax errors (and constructs [`rewrite`] refuses) when a
@@ -458,16 +332,4 @@ fn describe(error: &Error, template: &Template) -> String {
         out.push_str(&file_line(line, template));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dns_label_cleans_and_truncates() {
-        assert_eq!(dns_label("My_Service..Name-", 63), "my-service-name");
-        assert_eq!(dns_label(&"a".repeat(80), 63).len(), 63);
-        assert_eq!(dns_label("ab-cd", 3), "ab");
-    }
 }

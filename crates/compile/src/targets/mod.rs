@@ -4,6 +4,7 @@ mod annotations;
 pub mod backstage;
 pub mod compose;
 pub mod kubernetes;
+pub(crate) mod labels;
 mod startup;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -372,4 +373,30 @@ pub(crate) fn unresolved(
         d = d.with_help(help);
     }
     d
+}
+
+/// A provisioner that renders for another target than the one compiled to.
+pub(crate) fn wrong_target(
+    graph: &ResourceGraph,
+    index: usize,
+    workloads: &[&Workload],
+    uri: &str,
+    section: &str,
+    target: &str,
+    expected: &str,
+) -> Diagnostic {
+    let node = &graph.nodes[index];
+    let first = node.first();
+    let w = workloads[first.workload];
+    let r = &w.resources[&first.name];
+    Diagnostic::error(
+        "score::provisioner::wrong-target",
+        format!(
+            "resource `{}` is provisioned by `{uri}`, which renders `{section}`: that is not for the {target} target",
+            first.name
+        ),
+    )
+    .at(pointer::resource(&first.name), r.name_span)
+    .with_help(format!("a provisioner for the {target} target renders `{expected}`; pass a provisioner file written for it"))
+    .with_source(&w.source)
 }

@@ -64,12 +64,12 @@ use score_spec::{Span, Workload};
 use serde_json::{Map, Value, json};
 
 use crate::resources::{ResourceGraph, ResourceNode};
-use crate::targets::{ResourceReport, kubernetes, resource_reports, sorted_workloads};
+use crate::targets::labels::selector_labels;
+use crate::targets::{ResourceReport, resource_reports, sorted_workloads};
 
 pub use names::{check_entity_ref, is_entity_name, is_namespace, normalize_tag};
 
-/// The prefix of the annotations that configure a workload's catalog entry.
-pub const ANNOTATION_PREFIX: &str = "backstage.score.dev/";
+pub use crate::targets::labels::ANNOTATION_PREFIX;
 /// The annotation that lists a workload's tags, comma-separated.
 pub const TAGS_ANNOTATION: &str = "tags";
 /// The owner when neither the workload nor the options name one: the user Backstage's guest
@@ -533,7 +533,7 @@ fn component(
     options: &Options,
 ) -> Value {
     let mut annotations = Map::new();
-    let selector: Vec<String> = kubernetes::selector_labels(workload.name())
+    let selector: Vec<String> = selector_labels(workload.name())
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();

@@ -38,9 +38,7 @@ use crate::targets::{
     ResourceReport, find_string, provisioned_reports, sorted_workloads, workload_services,
 };
 
-/// The uri of the built-in provisioner of `environment` resources, which the compiler handles
-/// natively: `${resources.env.KEY}` becomes Compose's `${KEY}`.
-pub const ENVIRONMENT_PROVISIONER: &str = "template://score-rs/environment";
+pub use crate::provisioners::ENVIRONMENT_PROVISIONER;
 
 /// The label that marks a provisioned service as a one-off job: workloads wait for it to
 /// complete, not just to start.
@@ -404,7 +402,7 @@ fn provision(
     let mut diagnostics = Diagnostics::new();
     for (i, manifests) in provisioned.manifests.iter().enumerate() {
         if !manifests.is_empty() {
-            diagnostics.push(crate::targets::kubernetes::wrong_target(
+            diagnostics.push(crate::targets::wrong_target(
                 graph,
                 i,
                 workloads,

@@ -13,9 +13,9 @@ use serde_json::Value;
 
 use super::names::is_dns1123_subdomain;
 use crate::placeholders::Scope;
+use crate::provisioners::ENVIRONMENT_PROVISIONER;
 use crate::provisioners::Provisioned;
 use crate::resources::ResourceGraph;
-use crate::targets::compose::ENVIRONMENT_PROVISIONER;
 
 /// The Secret an `environment` resource reads when its params name none.
 pub const DEFAULT_SECRET: &str = "score-environment";

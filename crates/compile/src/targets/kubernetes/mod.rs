@@ -27,25 +27,17 @@ use crate::secrets;
 use crate::seed::Seed;
 use crate::targets::{
     ResourceReport, annotations, find_string, provisioned_reports, sorted_workloads,
-    workload_services,
+    workload_services, wrong_target,
 };
 
 pub use crate::provisioners::ExternalWorkloads;
 pub use names::is_dns1123_label;
 pub use names::{KIND_ANNOTATION, SERVICE_NAME_ANNOTATION};
-pub(crate) use names::{default_service_name, is_dns1123_subdomain};
 
 /// The value of the `app.kubernetes.io/managed-by` label on everything we generate.
 pub const MANAGED_BY: &str = "score-rs";
 
-/// The labels that select a workload's objects (its Deployment or StatefulSet, pods, Service
-/// and ConfigMap): the pods' selector, also on every other object of the workload.
-pub fn selector_labels(workload: &str) -> [(&'static str, &str); 2] {
-    [
-        ("app.kubernetes.io/name", workload),
-        ("app.kubernetes.io/instance", workload),
-    ]
-}
+pub use crate::targets::labels::selector_labels;
 
 /// How to compile.
 pub struct Options<'a> {
@@ -432,32 +424,6 @@ fn misplaced_secret(
         help: Some("secret outputs can be used whole or inside environment variables, or as a whole file's content; not in resource params or other fields".into()),
         ..place
     }
-}
-
-/// A provisioner that renders for another target than the one compiled to.
-pub(crate) fn wrong_target(
-    graph: &ResourceGraph,
-    index: usize,
-    workloads: &[&Workload],
-    uri: &str,
-    section: &str,
-    target: &str,
-    expected: &str,
-) -> Diagnostic {
-    let node = &graph.nodes[index];
-    let first = node.first();
-    let w = workloads[first.workload];
-    let r = &w.resources[&first.name];
-    Diagnostic::error(
-        "score::provisioner::wrong-target",
-        format!(
-            "resource `{}` is provisioned by `{uri}`, which renders `{section}`: that is not for the {target} target",
-            first.name
-        ),
-    )
-    .at(pointer::resource(&first.name), r.name_span)
-    .with_help(format!("a provisioner for the {target} target renders `{expected}`; pass a provisioner file written for it"))
-    .with_source(&w.source)
 }
 
 /// Warnings known once everything is provisioned: the provisioners' own (`warn()`), the public

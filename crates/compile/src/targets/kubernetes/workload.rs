@@ -10,10 +10,10 @@ use score_spec::{Span, Workload};
 use serde_json::{Map, Value, json};
 
 use super::names::{self, Kind};
+use crate::dns::dns_label;
 use crate::files::SourceFiles;
 use crate::placeholders::{EnvironmentSource, Scope, Unresolved};
 use crate::provisioners::Provisioned;
-use crate::provisioners::templates::dns_label;
 use crate::resources::ResourceGraph;
 use crate::secrets::{self, Piece, SecretRef};
 use crate::seed::sha256_hex;
@@ -139,7 +139,7 @@ impl Convert<'_> {
             // Directives for us, not for the cluster.
             .filter(|(k, _)| {
                 !k.starts_with("k8s.score.dev/")
-                    && !k.starts_with(crate::targets::backstage::ANNOTATION_PREFIX)
+                    && !k.starts_with(crate::targets::labels::ANNOTATION_PREFIX)
             })
             .map(|(k, v)| (k.clone(), Value::String(v.value.clone())))
             .collect();
