@@ -45,6 +45,7 @@
 
 mod dns;
 pub mod files;
+mod pipeline;
 pub mod placeholders;
 pub mod provisioners;
 pub mod resources;

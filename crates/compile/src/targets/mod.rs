@@ -10,7 +10,7 @@ mod startup;
 use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine as _;
-use score_spec::diagnostics::{Diagnostic, Diagnostics};
+use score_spec::diagnostics::Diagnostic;
 use score_spec::model::{Container, File, FileContent, Volume, pointer};
 use score_spec::placeholders::{self, Segment};
 use score_spec::{Span, Workload};
@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 use crate::files::{SourceFiles, check_source_path};
 use crate::placeholders::Unresolved;
 use crate::provisioners::Provisioned;
-use crate::resources::{ResourceGraph, location};
+use crate::resources::ResourceGraph;
 use crate::secrets;
 
 /// What became of one resource in a compile: its identity, who declared it, the provisioner
@@ -166,40 +166,6 @@ fn hidden(value: &Value, drawn: &BTreeSet<String>, from_command: bool) -> Option
         Value::String(s) => secrets::describe(s),
         _ => secrets::describe(&value.to_string()),
     })
-}
-
-/// The workloads sorted by name, so that nothing depends on the order they were given in;
-/// two workloads with one name are an error.
-pub(crate) fn sorted_workloads(workloads: &[Workload]) -> Result<Vec<&Workload>, Diagnostics> {
-    let mut sorted: Vec<&Workload> = workloads.iter().collect();
-    sorted.sort_by(|a, b| {
-        a.name()
-            .cmp(b.name())
-            .then_with(|| a.source.name().cmp(b.source.name()))
-    });
-    let mut diagnostics = Diagnostics::new();
-    for pair in sorted.windows(2) {
-        if pair[0].name() == pair[1].name() {
-            let (first, second) = (pair[0], pair[1]);
-            diagnostics.push(
-                Diagnostic::error(
-                    "score::workload::duplicate",
-                    format!("two workloads are named `{}`", second.name()),
-                )
-                .at("/metadata/name", second.metadata.name.span)
-                .with_help(format!(
-                    "the other is at {}; workloads compiled together need distinct names",
-                    location(first, first.metadata.name.span)
-                ))
-                .with_source(&second.source),
-            );
-        }
-    }
-    if diagnostics.is_empty() {
-        Ok(sorted)
-    } else {
-        Err(diagnostics)
-    }
 }
 
 /// The `workload_services` template context: every workload by name, with the host name
@@ -373,30 +339,4 @@ pub(crate) fn unresolved(
         d = d.with_help(help);
     }
     d
-}
-
-/// A provisioner that renders for another target than the one compiled to.
-pub(crate) fn wrong_target(
-    graph: &ResourceGraph,
-    index: usize,
-    workloads: &[&Workload],
-    uri: &str,
-    section: &str,
-    target: &str,
-    expected: &str,
-) -> Diagnostic {
-    let node = &graph.nodes[index];
-    let first = node.first();
-    let w = workloads[first.workload];
-    let r = &w.resources[&first.name];
-    Diagnostic::error(
-        "score::provisioner::wrong-target",
-        format!(
-            "resource `{}` is provisioned by `{uri}`, which renders `{section}`: that is not for the {target} target",
-            first.name
-        ),
-    )
-    .at(pointer::resource(&first.name), r.name_span)
-    .with_help(format!("a provisioner for the {target} target renders `{expected}`; pass a provisioner file written for it"))
-    .with_source(&w.source)
 }

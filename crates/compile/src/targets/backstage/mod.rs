@@ -63,9 +63,10 @@ use score_spec::node::{Value as NodeValue, escape_pointer_token};
 use score_spec::{Span, Workload};
 use serde_json::{Map, Value, json};
 
+use crate::pipeline::order;
 use crate::resources::{ResourceGraph, ResourceNode};
 use crate::targets::labels::selector_labels;
-use crate::targets::{ResourceReport, resource_reports, sorted_workloads};
+use crate::targets::{ResourceReport, resource_reports};
 
 pub use names::{check_entity_ref, is_entity_name, is_namespace, normalize_tag};
 
@@ -185,7 +186,7 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
                 .collect(),
         ));
     }
-    let workloads = sorted_workloads(workloads)?;
+    let workloads = order(workloads)?;
     let mut diagnostics = Diagnostics::new();
     let settings: Vec<Settings> = workloads
         .iter()

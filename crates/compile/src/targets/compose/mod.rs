@@ -34,9 +34,8 @@ use crate::seed::Seed;
 pub use build::Build;
 pub use envfile::{MergedEnvFile, merge_env_file};
 
-use crate::targets::{
-    ResourceReport, find_string, provisioned_reports, sorted_workloads, workload_services,
-};
+use crate::pipeline::{self, Prepared, Provisioning};
+use crate::targets::{ResourceReport, find_string, provisioned_reports, workload_services};
 
 pub use crate::provisioners::ENVIRONMENT_PROVISIONER;
 
@@ -181,24 +180,20 @@ pub fn env_file(variables: &[String]) -> String {
 /// Compiles `workloads` together into one Compose file. The order of `workloads` does not
 /// matter.
 pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diagnostics> {
-    let workloads = sorted_workloads(workloads)?;
-    check_service_names(&workloads)?;
-    let builds = build::resolve(&options.build, &workloads).map_err(Diagnostics)?;
-    let graph = ResourceGraph::build(&workloads)?;
-    let invalid = annotations::check_values(&workloads, &graph);
-    if invalid.has_errors() {
-        return Err(invalid.sorted());
-    }
-    // Tracking what `random()` draws tells `score resources` which outputs are secret.
-    let seed = options.seed.tracking();
-    let provisioned = provision(&workloads, &graph, options, &seed)?;
-
+    let Prepared {
+        workloads,
+        names: builds,
+        graph,
+        consulted,
+        seed,
+        provisioned,
+    } = pipeline::prepare(workloads, options)?;
     let (mut sections, services_of_resource) = provisioned_sections(&provisioned);
     let (errors, read): (Vec<_>, Vec<_>) = annotations::apply(
         &workloads,
         &graph,
         &provisioned,
-        &consulted(options),
+        &consulted,
         &mut sections,
         &services_of_resource,
     )
@@ -373,59 +368,59 @@ fn check_service_names(workloads: &[&Workload]) -> Result<(), Diagnostics> {
     Ok(())
 }
 
-/// Provisions every resource with the caller's provisioners, then the built-in ones; a
-/// provisioner that rendered Kubernetes manifests is an error.
-fn provision(
-    workloads: &[&Workload],
-    graph: &ResourceGraph,
-    options: &Options,
-    seed: &Seed,
-) -> Result<provisioners::Provisioned, Diagnostics> {
-    let provisioners = consulted(options);
-    let target = TargetContext {
-        kind: TargetKind::Compose,
-        compose_project: options.project.clone(),
-        route_port: Some(options.route_port),
-        workload_services: workload_services(workloads, |w| Ok(w.name().to_owned()))
-            .map_err(|d| Diagnostics(vec![*d]))?,
-        external_workloads: options.external_workloads,
-        ..TargetContext::default()
-    };
-    let provisioned = provisioners::provision(
-        workloads,
-        graph,
-        &provisioners,
-        &target,
-        seed,
-        options.commands,
-    )?;
-    let mut diagnostics = Diagnostics::new();
-    for (i, manifests) in provisioned.manifests.iter().enumerate() {
-        if !manifests.is_empty() {
-            diagnostics.push(crate::targets::wrong_target(
-                graph,
-                i,
-                workloads,
-                &provisioned.provisioners[i],
-                "manifests",
-                "compose",
-                "services, volumes, networks or configs",
-            ));
-        }
-    }
-    if diagnostics.has_errors() {
-        return Err(diagnostics.sorted());
-    }
-    Ok(provisioned)
-}
+impl Provisioning for Options<'_> {
+    /// The `--build` flags matched to their containers.
+    type Names<'o>
+        = Vec<build::Resolved<'o>>
+    where
+        Self: 'o;
+    const NAME: &'static str = "compose";
+    const ACCEPTS: &'static [&'static str] = &["services", "volumes", "networks", "configs"];
 
-/// The provisioners consulted, in match order: the caller's, then the built-in ones.
-fn consulted<'a>(options: &'a Options) -> Vec<&'a Provisioner> {
-    options
-        .provisioners
-        .iter()
-        .chain(provisioners::compose_defaults())
-        .collect()
+    fn names<'o>(&'o self, workloads: &[&Workload]) -> Result<Self::Names<'o>, Diagnostics> {
+        check_service_names(workloads)?;
+        build::resolve(&self.build, workloads).map_err(Diagnostics)
+    }
+
+    fn check(&self, workloads: &[&Workload], graph: &ResourceGraph) -> Result<(), Diagnostics> {
+        let invalid = annotations::check_values(workloads, graph);
+        if invalid.has_errors() {
+            return Err(invalid.sorted());
+        }
+        Ok(())
+    }
+
+    fn context<'o>(
+        &'o self,
+        workloads: &[&Workload],
+        _: &Self::Names<'o>,
+    ) -> Result<TargetContext, Diagnostics> {
+        Ok(TargetContext {
+            kind: TargetKind::Compose,
+            compose_project: self.project.clone(),
+            route_port: Some(self.route_port),
+            workload_services: workload_services(workloads, |w| Ok(w.name().to_owned()))
+                .map_err(|d| Diagnostics(vec![*d]))?,
+            external_workloads: self.external_workloads,
+            ..TargetContext::default()
+        })
+    }
+
+    fn provisioners(&self) -> &[Provisioner] {
+        &self.provisioners
+    }
+
+    fn defaults(&self) -> &'static [Provisioner] {
+        provisioners::compose_defaults()
+    }
+
+    fn seed(&self) -> &Seed {
+        &self.seed
+    }
+
+    fn commands(&self) -> &dyn CommandRunner {
+        self.commands
+    }
 }
 
 /// What the services of workload `w` (index `i`) wait for: the services of its resources,

@@ -19,6 +19,7 @@ use score_spec::{Span, Workload, model::pointer};
 use serde_json::Value;
 
 use crate::files::{NoSourceFiles, SourceFiles};
+use crate::pipeline::{self, Prepared, Provisioning};
 use crate::provisioners::{
     self, CommandRunner, NoCommandRunner, Provisioner, TargetContext, TargetKind,
 };
@@ -26,8 +27,7 @@ use crate::resources::ResourceGraph;
 use crate::secrets;
 use crate::seed::Seed;
 use crate::targets::{
-    ResourceReport, annotations, find_string, provisioned_reports, sorted_workloads,
-    workload_services, wrong_target,
+    ResourceReport, annotations, find_string, provisioned_reports, workload_services,
 };
 
 pub use crate::provisioners::ExternalWorkloads;
@@ -103,29 +103,15 @@ impl Output {
 /// Compiles `workloads` together: shared resources are provisioned once, and workloads can
 /// refer to each other. The order of `workloads` does not matter.
 pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diagnostics> {
-    let workloads = sorted_workloads(workloads)?;
+    let Prepared {
+        workloads,
+        names: (service_names, kinds),
+        graph,
+        consulted: provisioners,
+        seed,
+        provisioned,
+    } = pipeline::prepare(workloads, options)?;
     let mut diagnostics = Diagnostics::new();
-    // Names and kinds first: provisioners need every workload's Service name.
-    let (service_names, kinds) = names::service_names_and_kinds(&workloads)?;
-
-    let graph = ResourceGraph::build(&workloads)?;
-    let provisioners: Vec<&Provisioner> = options
-        .provisioners
-        .iter()
-        .chain(provisioners::kubernetes_defaults())
-        .collect();
-    let target = target_context(options, &workloads, &service_names)?;
-    let seed = options.seed.tracking();
-    let provisioned = provisioners::provision(
-        &workloads,
-        &graph,
-        &provisioners,
-        &target,
-        &seed,
-        options.commands,
-    )?;
-
-    diagnostics.extend(rendered_for_compose(&provisioned, &graph, &workloads));
     let environment = environment::secrets(&workloads, &graph, &provisioned, &mut diagnostics);
     if diagnostics.has_errors() {
         return Err(diagnostics.sorted());
@@ -191,49 +177,57 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
     })
 }
 
-/// What templates learn about the target: Kubernetes, the namespace, every workload's Service.
-fn target_context(
-    options: &Options,
-    workloads: &[&Workload],
-    service_names: &[String],
-) -> Result<TargetContext, Diagnostics> {
-    Ok(TargetContext {
-        kind: TargetKind::Kubernetes,
-        namespace: options.namespace.clone(),
-        workload_services: workload_services(workloads, |w| {
-            let i = workloads
-                .iter()
-                .position(|x| std::ptr::eq(*x, w))
-                .unwrap_or(0);
-            Ok(service_names[i].clone())
-        })
-        .map_err(|d| Diagnostics(vec![*d]))?,
-        external_workloads: options.external_workloads,
-        ..TargetContext::default()
-    })
-}
+impl Provisioning for Options<'_> {
+    type Names<'o>
+        = (Vec<String>, Vec<names::Kind>)
+    where
+        Self: 'o;
+    const NAME: &'static str = "kubernetes";
+    const ACCEPTS: &'static [&'static str] = &["manifests"];
 
-/// An error for each resource whose provisioner rendered Compose sections.
-fn rendered_for_compose(
-    provisioned: &provisioners::Provisioned,
-    graph: &ResourceGraph,
-    workloads: &[&Workload],
-) -> Vec<Diagnostic> {
-    let mut diagnostics = Vec::new();
-    for (i, fragments) in provisioned.compose.iter().enumerate() {
-        if let Some(section) = fragments.keys().next() {
-            diagnostics.push(wrong_target(
-                graph,
-                i,
-                workloads,
-                &provisioned.provisioners[i],
-                section,
-                "kubernetes",
-                "manifests",
-            ));
-        }
+    /// Names and kinds come first: provisioners need every workload's Service name.
+    fn names<'o>(&'o self, workloads: &[&Workload]) -> Result<Self::Names<'o>, Diagnostics> {
+        names::service_names_and_kinds(workloads)
     }
-    diagnostics
+
+    /// What templates learn about the target: Kubernetes, the namespace, every workload's
+    /// Service.
+    fn context<'o>(
+        &'o self,
+        workloads: &[&Workload],
+        (service_names, _): &Self::Names<'o>,
+    ) -> Result<TargetContext, Diagnostics> {
+        Ok(TargetContext {
+            kind: TargetKind::Kubernetes,
+            namespace: self.namespace.clone(),
+            workload_services: workload_services(workloads, |w| {
+                let i = workloads
+                    .iter()
+                    .position(|x| std::ptr::eq(*x, w))
+                    .unwrap_or(0);
+                Ok(service_names[i].clone())
+            })
+            .map_err(|d| Diagnostics(vec![*d]))?,
+            external_workloads: self.external_workloads,
+            ..TargetContext::default()
+        })
+    }
+
+    fn provisioners(&self) -> &[Provisioner] {
+        &self.provisioners
+    }
+
+    fn defaults(&self) -> &'static [Provisioner] {
+        provisioners::kubernetes_defaults()
+    }
+
+    fn seed(&self) -> &Seed {
+        &self.seed
+    }
+
+    fn commands(&self) -> &dyn CommandRunner {
+        self.commands
+    }
 }
 
 /// One object per (apiVersion, kind, namespace, name): identical repeats (shared
