@@ -5,6 +5,7 @@ pub mod backstage;
 pub mod compose;
 pub mod kubernetes;
 pub(crate) mod labels;
+mod resolve;
 mod startup;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -10,11 +10,12 @@ use serde_json::{Map, Value, json};
 
 use super::{PORT_PROXY, PORT_PROXY_IMAGE, Publish, escape_interpolation};
 use crate::files::SourceFiles;
-use crate::placeholders::{EnvPiece, EnvironmentSource, Scope, Unresolved, split_environment};
+use crate::placeholders::{EnvironmentSource, Unresolved};
 use crate::provisioners::Provisioned;
 use crate::resources::ResourceGraph;
-use crate::secrets;
+use crate::secrets::SecretRef;
 use crate::seed::sha256_hex;
+use crate::targets::resolve::{Part, Resolved, Resolver};
 use crate::targets::startup::Startup;
 use crate::targets::{container_image, file_bytes, unresolved, volume_resource};
 
@@ -382,20 +383,18 @@ impl Convert<'_> {
             .map(|i| &self.provisioned.outputs[i])
     }
 
-    fn substitute(&self, text: &str) -> Result<String, Unresolved> {
-        let lookup = |n: &str| self.outputs(n);
-        let is_environment = |n: &str| {
-            self.graph
-                .index(self.index, n)
-                .is_some_and(|i| self.environment[i])
-                .then_some(EnvironmentSource::Variables)
-        };
-        Scope {
+    /// `text` with its placeholders substituted; an `environment` resource's keys are
+    /// variables Compose reads from its environment.
+    fn resolve(&self, text: &str) -> Result<Resolved, Unresolved> {
+        let variables = |i: usize| self.environment[i].then_some(EnvironmentSource::Variables);
+        Resolver {
             workload: self.workload,
-            outputs: &lookup,
-            environment: Some(&is_environment),
+            index: self.index,
+            graph: self.graph,
+            outputs: &self.provisioned.outputs,
+            environment: &variables,
         }
-        .substitute(text)
+        .resolve(text)
     }
 
     fn environment(
@@ -407,7 +406,7 @@ impl Convert<'_> {
         let mut env = Map::new();
         for (key, variable) in &c.variables {
             let pointer = pointer::variable(container, key);
-            let value = match self.substitute(&variable.value) {
+            let value = match self.resolve(&variable.value) {
                 Ok(v) => v,
                 Err(u) => {
                     out.diagnostics.push(unresolved(
@@ -420,7 +419,7 @@ impl Convert<'_> {
                     continue;
                 }
             };
-            if secrets::contains_secret(&value) {
+            let Ok(text) = compose_text(&value, &mut out.variables) else {
                 out.diagnostics.push(
                     Diagnostic::error(
                         "score::secret::unsupported",
@@ -433,8 +432,8 @@ impl Convert<'_> {
                     .with_source(&self.workload.source),
                 );
                 continue;
-            }
-            env.insert(key.clone(), compose_text(&value, &mut out.variables).into());
+            };
+            env.insert(key.clone(), text.into());
         }
         env
     }
@@ -509,7 +508,7 @@ impl Convert<'_> {
         if !file.expands() {
             return Some(escape_interpolation(&text));
         }
-        let text = match self.substitute(&text) {
+        let text = match self.resolve(&text) {
             Ok(t) => t,
             Err(u) => {
                 out.diagnostics.push(unresolved(
@@ -522,15 +521,15 @@ impl Convert<'_> {
                 return None;
             }
         };
-        if secrets::contains_secret(&text) {
+        let Ok(written) = compose_text(&text, &mut out.variables) else {
             out.diagnostics.push(fail(
                 "score::compose::file-reference",
                 format!("the content of `{target}` uses a secret reference, which a Compose config cannot resolve"),
                 "a provisioner for the compose target outputs the value itself",
             ));
             return None;
-        }
-        Some(compose_text(&text, &mut out.variables))
+        };
+        Some(written)
     }
 
     fn volumes(
@@ -620,20 +619,22 @@ impl Convert<'_> {
     }
 }
 
-/// Substituted text as Compose must write it: `$` doubled in the text, each environment
-/// marker written `${KEY}` for Compose to fill in (and KEY added to `variables`).
-fn compose_text(text: &str, variables: &mut BTreeSet<String>) -> String {
-    let mut written = String::with_capacity(text.len());
-    for piece in split_environment(text) {
-        match piece {
-            EnvPiece::Text(t) => written.push_str(&escape_interpolation(&t)),
-            EnvPiece::Variable(v) => {
+/// Resolved text as Compose must write it: `$` doubled in the text, each variable of the
+/// environment written `${KEY}` for Compose to fill in (and KEY added to `variables`). A
+/// secret reference cannot be written: Compose has no secret store, so it is the error.
+fn compose_text(text: &Resolved, variables: &mut BTreeSet<String>) -> Result<String, SecretRef> {
+    let mut written = String::new();
+    for part in text.parts() {
+        match part {
+            Part::Text(t) => written.push_str(&escape_interpolation(t)),
+            Part::Variable(v) => {
                 written.push_str(&format!("${{{v}}}"));
-                variables.insert(v);
+                variables.insert(v.clone());
             }
+            Part::Secret(r) => return Err(r.clone()),
         }
     }
-    written
+    Ok(written)
 }
 
 /// The Compose service of a container: `<workload>-<container>`.

@@ -12,11 +12,12 @@ use serde_json::{Map, Value, json};
 use super::names::{self, Kind};
 use crate::dns::dns_label;
 use crate::files::SourceFiles;
-use crate::placeholders::{EnvironmentSource, Scope, Unresolved};
+use crate::placeholders::{EnvironmentSource, Unresolved};
 use crate::provisioners::Provisioned;
 use crate::resources::ResourceGraph;
-use crate::secrets::{self, Piece, SecretRef};
+use crate::secrets::SecretRef;
 use crate::seed::sha256_hex;
+use crate::targets::resolve::{Part, Resolved, Resolver};
 use crate::targets::startup::{Role, Startup};
 use crate::targets::{container_image, file_bytes, unresolved, volume_resource};
 
@@ -417,20 +418,18 @@ impl Convert<'_> {
             .map(|i| &self.provisioned.outputs[i])
     }
 
-    fn substitute(&self, text: &str) -> Result<String, Unresolved> {
-        let lookup = |n: &str| self.scope_outputs(n);
-        let secret_of = |n: &str| {
-            self.graph
-                .index(self.index, n)
-                .and_then(|i| self.environment[i].clone())
-                .map(EnvironmentSource::Secret)
-        };
-        Scope {
+    /// `text` with its placeholders substituted; an `environment` resource's keys are keys of
+    /// its Secret.
+    fn resolve(&self, text: &str) -> Result<Resolved, Unresolved> {
+        let secret_of = |i: usize| self.environment[i].clone().map(EnvironmentSource::Secret);
+        Resolver {
             workload: self.workload,
-            outputs: &lookup,
-            environment: Some(&secret_of),
+            index: self.index,
+            graph: self.graph,
+            outputs: &self.provisioned.outputs,
+            environment: &secret_of,
         }
-        .substitute(text)
+        .resolve(text)
     }
 
     fn env(&self, container: &str, c: &Container, diagnostics: &mut Vec<Diagnostic>) -> Vec<Value> {
@@ -450,7 +449,7 @@ impl Convert<'_> {
                 );
                 continue;
             }
-            let value = match self.substitute(&variable.value) {
+            let value = match self.resolve(&variable.value) {
                 Ok(v) => v,
                 Err(u) => {
                     diagnostics.push(unresolved(
@@ -463,22 +462,21 @@ impl Convert<'_> {
                     continue;
                 }
             };
-            if !secrets::contains_secret(&value) {
-                env.push(json!({ "name": key, "value": escape_expansion(&value) }));
+            if let Some(text) = value.plain() {
+                env.push(json!({ "name": key, "value": escape_expansion(&text) }));
                 continue;
             }
-            let pieces = secrets::split(&value);
-            if let [Piece::Secret(r)] = pieces.as_slice() {
+            if let [Part::Secret(r)] = value.parts() {
                 env.push(json!({ "name": key, "valueFrom": secret_key_ref(r) }));
                 continue;
             }
             // Text and secrets: each secret in its own variable, joined by Kubernetes'
             // `$(VAR)` expansion (which needs the variable defined earlier in the list).
             let mut joined = String::new();
-            for piece in pieces {
-                match piece {
-                    Piece::Text(t) => joined.push_str(&escape_expansion(&t)),
-                    Piece::Secret(r) => {
+            for part in value.parts() {
+                match part {
+                    Part::Text(t) => joined.push_str(&escape_expansion(t)),
+                    Part::Secret(r) => {
                         let helper = format!(
                             "__score_secret_{}",
                             &sha256_hex(format!("{}/{}", r.name, r.key))[..10]
@@ -486,9 +484,12 @@ impl Convert<'_> {
                         joined.push_str(&format!("$({helper})"));
                         helpers.insert(
                             helper.clone(),
-                            json!({ "name": helper, "valueFrom": secret_key_ref(&r) }),
+                            json!({ "name": helper, "valueFrom": secret_key_ref(r) }),
                         );
                     }
+                    // Kubernetes reads an `environment` resource's keys from its Secret: no
+                    // variable of the environment is ever resolved here.
+                    Part::Variable(v) => joined.push_str(&format!("$({v})")),
                 }
             }
             env.push(json!({ "name": key, "value": joined }));
@@ -527,7 +528,7 @@ impl Convert<'_> {
                 _ => String::from_utf8(bytes).map_err(|e| e.into_bytes()),
             };
             let content = match (content, expands) {
-                (Ok(text), true) => match self.substitute(&text) {
+                (Ok(text), true) => match self.resolve(&text) {
                     Ok(t) => Ok(t),
                     Err(u) => {
                         diagnostics.push(unresolved(
@@ -540,7 +541,7 @@ impl Convert<'_> {
                         continue;
                     }
                 },
-                (Ok(text), false) => Ok(text),
+                (Ok(text), false) => Ok(Resolved::verbatim(text)),
                 (Err(_), true) => {
                     diagnostics.push(fail(
                         "score::file::encoding",
@@ -554,12 +555,11 @@ impl Convert<'_> {
             let mode = file.mode_bits();
             let key = file_key(container, target, &pod.config_items);
             match content {
-                Ok(text) if secrets::contains_secret(&text) => {
-                    let pieces = secrets::split(&text);
-                    let [Piece::Secret(r)] = pieces.as_slice() else {
+                Ok(resolved) if resolved.plain().is_none() => {
+                    let [Part::Secret(r)] = resolved.parts() else {
                         diagnostics.push(fail(
                             "score::secret::mixed-file",
-                            format!("the content of `{target}` mixes text with a secret output ({})", secrets::describe(&text)),
+                            format!("the content of `{target}` mixes text with a secret output ({})", resolved.describe()),
                             "a file can be exactly one secret output (mounted from its Secret) or text without secrets; split it in two files",
                         ));
                         continue;
@@ -575,7 +575,8 @@ impl Convert<'_> {
                     pod.volumes.insert(volume.clone(), json!({ "name": volume, "secret": { "secretName": r.name, "items": [item] } }));
                     mounts.push(json!({ "name": volume, "mountPath": target, "subPath": r.key, "readOnly": true }));
                 }
-                Ok(text) => {
+                Ok(resolved) => {
+                    let text = resolved.plain().unwrap_or_default();
                     pod.config_sources
                         .insert(key.clone(), (pointer.clone(), file.target_span));
                     pod.config_data.insert(key.clone(), text);
