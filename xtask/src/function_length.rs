@@ -85,24 +85,38 @@ fn is_ident(b: u8) -> bool {
 /// `source` with the insides of comments, strings and character literals replaced by spaces
 /// (newlines kept, so offsets and lines stay where they were).
 pub fn mask(source: &str) -> String {
+    blank(source, true)
+}
+
+/// `source` with the insides of comments replaced by spaces, strings and character literals
+/// kept as written (so a string is found where it is code, never in a comment).
+pub fn mask_comments(source: &str) -> String {
+    blank(source, false)
+}
+
+/// Blanks comments, and strings and character literals too when `literals`, keeping
+/// newlines and the number of characters.
+fn blank(source: &str, literals: bool) -> String {
     let chars: Vec<char> = source.chars().collect();
     let mut out = String::with_capacity(source.len());
     let mut i = 0;
     while i < chars.len() {
+        let comment = |end: Option<usize>| end.map(|e| (e, true));
+        let literal = |end: Option<usize>| end.map(|e| (e, literals));
         let skip = match (chars[i], chars.get(i + 1).copied()) {
-            ('/', Some('/')) => line_comment(&chars, i),
-            ('/', Some('*')) => block_comment(&chars, i),
-            ('"', _) => string(&chars, i),
+            ('/', Some('/')) => comment(line_comment(&chars, i)),
+            ('/', Some('*')) => comment(block_comment(&chars, i)),
+            ('"', _) => literal(string(&chars, i)),
             ('r', Some('"' | '#')) if i == 0 || !is_ident_char(chars[i - 1]) => {
-                raw_string(&chars, i)
+                literal(raw_string(&chars, i))
             }
-            ('\'', _) => char_literal(&chars, i),
+            ('\'', _) => literal(char_literal(&chars, i)),
             _ => None,
         };
         match skip {
-            Some(end) => {
+            Some((end, blanked)) => {
                 for &c in &chars[i..end] {
-                    out.push(if c == '\n' { '\n' } else { ' ' });
+                    out.push(if c == '\n' || !blanked { c } else { ' ' });
                 }
                 i = end;
             }

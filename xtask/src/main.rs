@@ -1,6 +1,8 @@
 //! `cargo run -p xtask -- mutate [--count N] [--seed S] [--corpus DIR]... [--budget SECS]
 //! [--failures DIR]`: the mutation harness ([`xtask::mutate`]). Prints each failure, then one
 //! line `N passed, M failed`; exits 1 when any case failed, 2 for bad arguments.
+//! `function-length [LINES]` lists the longest functions; `diagnostics [--write]` prints (or
+//! writes) `docs/diagnostics.md`, the page of every diagnostic code.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,7 +12,8 @@ use xtask::mutate::{Options, run};
 
 const USAGE: &str = "usage: cargo run -p xtask -- mutate [--count N] [--seed S] [--corpus DIR]... [--budget SECS] [--failures DIR]
        cargo run -p xtask -- function-length [LINES]
-       cargo run -p xtask -- module-graph";
+       cargo run -p xtask -- module-graph
+       cargo run -p xtask -- diagnostics [--write]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -19,6 +22,9 @@ fn main() -> ExitCode {
     }
     if args.first().is_some_and(|a| a == "module-graph") {
         return module_graph();
+    }
+    if args.first().is_some_and(|a| a == "diagnostics") {
+        return diagnostics(&args[1..]);
     }
     let options = match parse(&args) {
         Ok(options) => options,
@@ -167,4 +173,40 @@ fn module_graph() -> ExitCode {
 
 fn prefix(parent: &[String]) -> String {
     parent.iter().map(|p| format!("{p}::")).collect()
+}
+
+/// `diagnostics [--write]`: the page of every diagnostic code (`docs/diagnostics.md`) on
+/// stdout, or written to that file with `--write`.
+fn diagnostics(args: &[String]) -> ExitCode {
+    use xtask::diagnostics::{PAGE, markdown};
+    let page = markdown(score_spec::codes::AREAS);
+    match args {
+        [] => {
+            print!("{page}");
+            ExitCode::SUCCESS
+        }
+        [flag] if flag == "--write" => {
+            let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(PAGE);
+            let written = path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| std::fs::write(&path, page));
+            match written {
+                Ok(()) => {
+                    eprintln!("wrote {PAGE}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {PAGE}: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        _ => {
+            eprintln!("error: unknown arguments {args:?}\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -269,7 +269,7 @@ fn cycle_error(cycle: &[usize], nodes: &[ResourceNode], workloads: &[&Workload])
     let pointer = format!("{}/params", pointer::resource(&first.name));
     let span = workload.span_of(&pointer).unwrap_or(resource.name_span);
     Diagnostic::error(
-        "score::resource::cycle",
+        "score::resources::params-cycle",
         format!("resource params refer to each other in a cycle: {}", names.join(" → ")),
     )
     .at(pointer, span)

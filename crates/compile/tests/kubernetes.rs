@@ -462,8 +462,31 @@ resources:
         .iter()
         .find(|d| d.code.contains("cycle"))
         .expect("a cycle error");
+    assert_eq!(cycle.code, "score::resources::params-cycle");
     assert_eq!(cycle.span.unwrap().line, 10);
     assert!(cycle.message.contains('a') && cycle.message.contains('b'));
+}
+
+/// The compiler checks for params cycles again (validation already refuses them), for
+/// workloads changed after parsing: the problem has one code wherever it is found.
+#[test]
+fn a_params_cycle_the_compiler_finds_has_the_validators_code() {
+    let text = |one: &str, two: &str| {
+        format!(
+            "apiVersion: score.dev/v1b1\nmetadata:\n  name: web\ncontainers:\n  web:\n    image: nginx\nresources:\n  one:\n    type: dns\n    params:\n      host: {one}\n  two:\n    type: dns\n    params:\n      host: {two}\n"
+        )
+    };
+    // Each is valid: `one` refers to `two`, or `two` to `one`.
+    let mut web = workload("web.yaml", &text("${resources.two.host}", "a.example.com"));
+    let onward = workload("web.yaml", &text("b.example.com", "${resources.one.host}"));
+    web.resources["two"].params = onward.resources["two"].params.clone();
+    let d = err(&[web]);
+    let cycle = d
+        .iter()
+        .find(|d| d.message.contains("cycle"))
+        .unwrap_or_else(|| panic!("no cycle error in:\n{d}"));
+    assert_eq!(cycle.code, "score::resources::params-cycle");
+    assert_eq!(cycle.pointer, "/resources/one/params");
 }
 
 #[test]

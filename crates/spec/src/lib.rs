@@ -37,6 +37,7 @@
 //! assert_eq!(first.pointer, "/containers/main/variables/GREETING");
 //! ```
 
+pub mod codes;
 pub mod diagnostics;
 pub mod graph;
 pub mod model;
