@@ -9,36 +9,54 @@ use score_compile::targets::{backstage, compose};
 use score_spec::overrides::Override;
 use score_spec::{Diagnostic, Diagnostics, ParseOptions};
 
+use score_compile::TargetKind;
+
 use crate::{commands, inputs, output, report, seed};
 
-/// What to compile to.
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Target {
-    /// Kubernetes manifests (multi-document YAML). `k8s` is accepted too.
-    #[value(alias = "k8s")]
-    Kubernetes,
-    /// One Docker Compose file.
-    Compose,
-    /// Backstage catalog entities (a `catalog-info.yaml`).
-    Backstage,
+/// Parses `--target`: the library's targets, with their descriptions and aliases as the
+/// values `--help` lists.
+#[derive(Clone)]
+pub struct TargetParser;
+
+impl clap::builder::TypedValueParser for TargetParser {
+    type Value = TargetKind;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<TargetKind, clap::Error> {
+        let values = clap::builder::PossibleValuesParser::new(target_values());
+        let name = values.parse_ref(cmd, arg, value)?;
+        name.parse()
+            .map_err(|_| clap::Error::new(clap::error::ErrorKind::InvalidValue).with_cmd(cmd))
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(target_values().into_iter()))
+    }
 }
 
-impl Target {
-    pub fn name(self) -> &'static str {
-        match self {
-            Target::Kubernetes => "kubernetes",
-            Target::Compose => "compose",
-            Target::Backstage => "backstage",
-        }
-    }
+fn target_values() -> Vec<clap::builder::PossibleValue> {
+    TargetKind::ALL
+        .iter()
+        .map(|k| {
+            clap::builder::PossibleValue::new(k.name())
+                .help(k.description())
+                .aliases(k.aliases())
+        })
+        .collect()
 }
 
 /// The arguments of `score compile`.
 #[derive(clap::Args)]
 pub struct Args {
     /// What to compile to.
-    #[arg(long, value_enum)]
-    target: Target,
+    #[arg(long, value_parser = TargetParser)]
+    target: TargetKind,
     /// Where to write the output; `-` or nothing for stdout. Written atomically; an existing
     /// file keeps its mode, a new one is 0600 when it holds secrets. Never an input file.
     #[arg(short, long, value_name = "FILE")]
@@ -245,11 +263,7 @@ pub fn generate(mut request: Args) -> ExitCode {
         *first = "compile".into();
     }
     if request.output.is_none() {
-        let file = match request.target {
-            Target::Kubernetes => "manifests.yaml",
-            Target::Compose => "compose.yaml",
-            Target::Backstage => "catalog-info.yaml",
-        };
+        let file = request.target.default_output();
         request.output = Some(PathBuf::from(file));
         if let Some(at) = words.iter().position(|w| w == "compile") {
             words.splice(at + 1..at + 1, ["-o".to_owned(), file.to_owned()]);
@@ -344,7 +358,7 @@ pub fn run(request: Args) -> ExitCode {
     let read_source =
         |score_file: &str, path: &str| read_relative(Path::new(score_file), path, max_source);
     let target = match request.target {
-        Target::Kubernetes => score_compile::Target::Kubernetes(kubernetes::Options {
+        TargetKind::Kubernetes => score_compile::Target::Kubernetes(kubernetes::Options {
             namespace: request.namespace,
             generate_namespace: request.generate_namespace,
             image: request.image,
@@ -354,7 +368,7 @@ pub fn run(request: Args) -> ExitCode {
             commands: &runner,
             external_workloads: external_workloads(request.deny_external_workloads),
         }),
-        Target::Compose => score_compile::Target::Compose(compose::Options {
+        TargetKind::Compose => score_compile::Target::Compose(compose::Options {
             project: request.project,
             image: request.image,
             build,
@@ -366,7 +380,7 @@ pub fn run(request: Args) -> ExitCode {
             route_port: request.route_port.unwrap_or(compose::DEFAULT_ROUTE_PORT),
             external_workloads: external_workloads(request.deny_external_workloads),
         }),
-        Target::Backstage => score_compile::Target::Backstage(catalog),
+        _ => score_compile::Target::Backstage(catalog),
     };
     let compiled = match score_compile::compile(&workloads, &target) {
         Ok(compiled) => compiled,
@@ -394,7 +408,7 @@ fn finish(
     messages: &report::Messages,
     output: Option<&Path>,
     env_file: Option<&Path>,
-    target: Target,
+    target: TargetKind,
 ) -> ExitCode {
     problems.extend(compiled.warnings.iter().cloned());
     // `--env-file` is refused for other targets, so this is the Compose file's environment.
@@ -416,7 +430,7 @@ fn finish(
         output,
         text: &compiled.text,
         // Compose writes resources' outputs as values; Kubernetes keeps secrets in Secrets.
-        secret: output::holds_secrets(compiled, target == Target::Compose),
+        secret: output::holds_secrets(compiled, target == TargetKind::Compose),
         env_file,
         quiet: messages.quiet,
     }

@@ -4,14 +4,16 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::compile::Target;
+use score_compile::TargetKind;
+
+use crate::compile::TargetParser;
 
 /// The arguments of `score init`.
 #[derive(clap::Args)]
 pub struct Args {
     /// The target the sample's comments and annotations are written for.
-    #[arg(long, value_enum, default_value_t = Target::Kubernetes)]
-    target: Target,
+    #[arg(long, value_parser = TargetParser, default_value_t = TargetKind::Kubernetes)]
+    target: TargetKind,
     /// Where to write the sample. An existing file is never overwritten.
     #[arg(short, long, value_name = "FILE", default_value = "score.yaml")]
     file: PathBuf,
@@ -73,24 +75,24 @@ resources:
 ";
 
 /// The sample for `target`.
-pub fn sample(target: Target) -> String {
+pub fn sample(target: TargetKind) -> String {
     let (next, annotations) = match target {
-        Target::Kubernetes => (
+        TargetKind::Kubernetes => (
             "# Compile it:  score compile --target kubernetes -o manifests.yaml score.yaml\n",
             "",
         ),
-        Target::Compose => (
+        TargetKind::Compose => (
             "# Compile it:  score compile --target compose -o compose.yaml score.yaml\n# Run it:      docker compose -f compose.yaml up\n",
             "",
         ),
-        Target::Backstage => (
+        _ => (
             "# Compile it:  score compile --target backstage -o catalog-info.yaml score.yaml\n",
             "  annotations:\n    # Who owns it, and how it is described, in the Backstage catalog.\n    backstage.score.dev/owner: group:my-team\n    backstage.score.dev/lifecycle: experimental\n    backstage.score.dev/description: A sample web workload with a database.\n    tags: web, example\n",
         ),
     };
     // Compose runs exec probes only; Kubernetes checks over HTTP without a client inside.
     let probe = match target {
-        Target::Compose => {
+        TargetKind::Compose => {
             "    readinessProbe:\n      exec:\n        command: [\"curl\", \"-fsS\", \"http://localhost/\"]\n"
         }
         _ => "    readinessProbe:\n      httpGet:\n        path: /\n        port: 80\n",

@@ -8,7 +8,9 @@ use score_compile::targets::ResourceReport;
 use score_compile::{Provisioner, compose, kubernetes};
 use serde_json::{Value, json};
 
-use crate::compile::{Loaded, Target, load};
+use score_compile::TargetKind;
+
+use crate::compile::{Loaded, TargetParser, load};
 use crate::seed::SeedArgs;
 use crate::{report, terminal};
 
@@ -23,8 +25,8 @@ pub enum Format {
 #[derive(clap::Args)]
 pub struct ProvisionersArgs {
     /// Whose built-in provisioners to list (Backstage provisions nothing).
-    #[arg(long, value_enum, default_value_t = Target::Kubernetes)]
-    target: Target,
+    #[arg(long, value_parser = TargetParser, default_value_t = TargetKind::Kubernetes)]
+    target: TargetKind,
     /// A provisioner file, listed before the built-ins (repeatable), as `compile` matches.
     #[arg(long = "provisioners", value_name = "FILE")]
     provisioners: Vec<PathBuf>,
@@ -36,8 +38,8 @@ pub struct ProvisionersArgs {
 #[derive(clap::Args)]
 pub struct ResourcesArgs {
     /// The target whose provisioners to use.
-    #[arg(long, value_enum, default_value_t = Target::Kubernetes)]
-    target: Target,
+    #[arg(long, value_parser = TargetParser, default_value_t = TargetKind::Kubernetes)]
+    target: TargetKind,
     /// A provisioner file, consulted before the built-in provisioners (repeatable).
     #[arg(long = "provisioners", value_name = "FILE")]
     provisioners: Vec<PathBuf>,
@@ -82,11 +84,7 @@ pub fn provisioners(args: ProvisionersArgs) -> ExitCode {
         report::compile_problems(&problems, true);
         return ExitCode::from(1);
     }
-    let built_in: &[Provisioner] = match args.target {
-        Target::Kubernetes => score_compile::provisioners::kubernetes_defaults(),
-        Target::Compose => score_compile::provisioners::compose_defaults(),
-        Target::Backstage => &[],
-    };
+    let built_in = score_compile::provisioners::builtin(args.target);
     let all: Vec<&Provisioner> = provisioners.iter().chain(built_in).collect();
     match args.format {
         Format::Json => print_json(&Value::Array(
@@ -151,7 +149,7 @@ pub fn resources(args: ResourcesArgs) -> ExitCode {
 
 /// A usage message for flags that cannot be used together or are malformed.
 fn check_flags(args: &ResourcesArgs) -> Result<(), String> {
-    if args.target == Target::Backstage {
+    if args.target == TargetKind::Backstage {
         if !args.provisioners.is_empty() {
             return Err("--provisioners is for `--target kubernetes or compose`".into());
         }
@@ -193,21 +191,21 @@ fn compile_reports(args: &ResourcesArgs) -> Result<Vec<ResourceReport>, ExitCode
     // inspecting a pull request's workloads may not expect that, so each is announced.
     let runner = args.programs.runner(provisioner_files, true);
     let target = match args.target {
-        Target::Kubernetes => score_compile::Target::Kubernetes(kubernetes::Options {
+        TargetKind::Kubernetes => score_compile::Target::Kubernetes(kubernetes::Options {
             image,
             seed,
             provisioners,
             commands: &runner,
             ..Default::default()
         }),
-        Target::Compose => score_compile::Target::Compose(compose::Options {
+        TargetKind::Compose => score_compile::Target::Compose(compose::Options {
             image,
             seed,
             provisioners,
             commands: &runner,
             ..Default::default()
         }),
-        Target::Backstage => score_compile::Target::Backstage(Default::default()),
+        _ => score_compile::Target::Backstage(Default::default()),
     };
     score_compile::compile(&workloads, &target)
         .map(|compiled| compiled.resources)

@@ -51,6 +51,7 @@ pub mod provisioners;
 pub mod resources;
 pub mod secrets;
 pub mod seed;
+mod target;
 pub mod targets;
 pub mod yaml;
 
@@ -63,30 +64,70 @@ pub use score_spec::Workload;
 pub use seed::Seed;
 pub use targets::{ResourceReport, backstage, compose, kubernetes};
 
-/// What to compile to, with that target's options.
-pub enum Target<'a> {
+// The registry: one entry per target (see `target`).
+target::targets! {
     /// Kubernetes manifests.
-    Kubernetes(kubernetes::Options<'a>),
+    Kubernetes(kubernetes::Options<'a>) = "kubernetes" ["k8s"]
+        "Kubernetes manifests (multi-document YAML). `k8s` is accepted too", "manifests.yaml";
     /// One Docker Compose file.
-    Compose(compose::Options<'a>),
+    Compose(compose::Options<'a>) = "compose" []
+        "One Docker Compose file", "compose.yaml";
     /// Backstage catalog entities.
-    Backstage(backstage::Options),
+    Backstage(backstage::Options) = "backstage" []
+        "Backstage catalog entities (a `catalog-info.yaml`)", "catalog-info.yaml";
 }
 
 /// The result of [`compile`]: the documents as data and as text, and what was learnt on the
 /// way.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Compiled {
     /// The output documents: manifests, the one Compose file, or catalog entities.
     pub documents: Vec<Value>,
     /// The documents as YAML, exactly as `score compile` writes them.
     pub text: String,
+    /// The files of the output, by name: today one, the target's conventional file
+    /// ([`TargetKind::default_output`]) holding `text`.
+    pub files: Vec<OutputFile>,
     /// Problems that did not stop the compile.
     pub warnings: Diagnostics,
     /// What became of each resource, in provisioning order.
     pub resources: Vec<ResourceReport>,
     /// Compose only: the variables `environment` resources read, sorted.
     pub environment: Vec<String>,
+}
+
+/// One named file of a compile's output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OutputFile {
+    /// Its name, relative to where the output goes (`manifests.yaml`).
+    pub name: String,
+    /// Its content.
+    pub text: String,
+}
+
+impl Compiled {
+    /// A compile's result for `kind` whose output is the one file `text`.
+    pub(crate) fn single(
+        kind: TargetKind,
+        documents: Vec<Value>,
+        text: String,
+        warnings: Diagnostics,
+        resources: Vec<ResourceReport>,
+    ) -> Self {
+        Compiled {
+            files: vec![OutputFile {
+                name: kind.default_output().to_owned(),
+                text: text.clone(),
+            }],
+            documents,
+            text,
+            warnings,
+            resources,
+            environment: Vec::new(),
+        }
+    }
 }
 
 /// Compiles `workloads` together for `target`: one call for any target, for tools that embed
@@ -106,38 +147,7 @@ pub struct Compiled {
 /// assert!(compiled.text.starts_with("---\napiVersion: apps/v1\n"));
 /// ```
 pub fn compile(workloads: &[Workload], target: &Target) -> Result<Compiled, Diagnostics> {
-    Ok(match target {
-        Target::Kubernetes(options) => {
-            let out = kubernetes::compile(workloads, options)?;
-            Compiled {
-                text: out.to_yaml(),
-                documents: out.manifests,
-                warnings: out.warnings,
-                resources: out.resources,
-                environment: Vec::new(),
-            }
-        }
-        Target::Compose(options) => {
-            let out = compose::compile(workloads, options)?;
-            Compiled {
-                text: out.to_yaml(),
-                documents: vec![out.compose],
-                warnings: out.warnings,
-                resources: out.resources,
-                environment: out.environment,
-            }
-        }
-        Target::Backstage(options) => {
-            let out = backstage::compile(workloads, options)?;
-            Compiled {
-                text: out.to_yaml(),
-                documents: out.entities,
-                warnings: out.warnings,
-                resources: out.resources,
-                environment: Vec::new(),
-            }
-        }
-    })
+    target.converter().convert(workloads)
 }
 
 /// Parses every source, then compiles them together: [`compile`] for texts. Every file's

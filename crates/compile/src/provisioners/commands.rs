@@ -48,6 +48,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::TargetKind;
 use crate::secrets::SecretRef;
 
 /// Where a command provisioner's program is, as its uri says it. Nothing is resolved on the
@@ -219,17 +220,6 @@ impl CommandRunner for NoCommandRunner {
     }
 }
 
-/// Which output fields a program may print.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum TargetKind {
-    /// Kubernetes: `manifests` besides the common fields.
-    #[default]
-    Kubernetes,
-    /// Compose: `compose_services`, `compose_volumes` and `compose_networks` besides the
-    /// common fields.
-    Compose,
-}
-
 const COMMON_FIELDS: [&str; 3] = ["resource_state", "resource_outputs", "shared_state"];
 const KUBERNETES_FIELDS: [&str; 1] = ["manifests"];
 const COMPOSE_FIELDS: [(&str, &str); 3] = [
@@ -368,6 +358,8 @@ fn unknown_field(name: &str, target: TargetKind) -> String {
             .copied()
             .chain(COMPOSE_FIELDS.iter().map(|(f, _)| *f))
             .collect(),
+        // Nothing is provisioned for the catalog: only the common fields mean anything.
+        TargetKind::Backstage => COMMON_FIELDS.to_vec(),
     };
     let other_target = match target {
         TargetKind::Kubernetes => {
@@ -375,11 +367,12 @@ fn unknown_field(name: &str, target: TargetKind) -> String {
                 || COMPOSE_UNSUPPORTED.iter().any(|(f, _)| *f == name)
         }
         TargetKind::Compose => KUBERNETES_FIELDS.contains(&name),
+        TargetKind::Backstage => false,
     };
     let hint = if other_target {
         let (this, other) = match target {
             TargetKind::Kubernetes => ("kubernetes", "Compose"),
-            TargetKind::Compose => ("compose", "Kubernetes"),
+            TargetKind::Compose | TargetKind::Backstage => ("compose", "Kubernetes"),
         };
         format!(" (a {other} field: the program provisions for {other}, not for the {this} target)")
     } else {

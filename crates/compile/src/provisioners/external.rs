@@ -10,8 +10,9 @@ use minijinja::value::{Kwargs, Value};
 use minijinja::{Error, State};
 use serde_json::json;
 
+use super::ExternalWorkloads;
 use super::signals::{Hooks, Warned, failure};
-use super::{ExternalWorkloads, TargetKind};
+use crate::TargetKind;
 use crate::dns::is_dns1123_label;
 
 const EXTERNAL: &str = "score::service::external";
@@ -121,8 +122,9 @@ fn checked_name<'v>(name: &'v Value, at: &str) -> Result<&'v str, Error> {
 fn host_name(kind: TargetKind, name: &str) -> Option<String> {
     match kind {
         TargetKind::Kubernetes => crate::dns::default_service_name(name),
-        // The network alias every workload gets (see `targets::compose`).
-        TargetKind::Compose => Some(name.to_owned()),
+        // The network alias every workload gets (see `targets::compose`); the catalog
+        // provisions nothing, so it never asks.
+        TargetKind::Compose | TargetKind::Backstage => Some(name.to_owned()),
     }
 }
 

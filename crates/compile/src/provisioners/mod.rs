@@ -54,9 +54,10 @@ use score_spec::diagnostics::{Diagnostic, Diagnostics};
 use score_spec::{Limits, Node, SourceFile, Span};
 use serde::Deserialize;
 
+use crate::TargetKind;
+
 pub use commands::{
     Command, CommandError, CommandOutput, CommandRunner, CommandSpec, NoCommandRunner, Program,
-    TargetKind,
 };
 pub use provision::{Provisioned, TargetContext, provision};
 
@@ -495,6 +496,24 @@ pub fn kubernetes_defaults() -> &'static [Provisioner] {
         )
         .unwrap_or_else(|d| panic!("the built-in provisioners are invalid:\n{d}"))
     })
+}
+
+/// The built-in provisioners of `target`, consulted after the caller's (none for the
+/// Backstage catalog, which provisions nothing).
+///
+/// ```
+/// use score_compile::TargetKind;
+/// use score_compile::provisioners::builtin;
+///
+/// assert!(builtin(TargetKind::Kubernetes).iter().any(|p| p.r#type == "postgres"));
+/// assert!(builtin(TargetKind::Backstage).is_empty());
+/// ```
+pub fn builtin(target: TargetKind) -> &'static [Provisioner] {
+    match target {
+        TargetKind::Kubernetes => kubernetes_defaults(),
+        TargetKind::Compose => compose_defaults(),
+        TargetKind::Backstage => &[],
+    }
 }
 
 /// True for an entry of the built-in files ([`kubernetes_defaults`], [`compose_defaults`]),

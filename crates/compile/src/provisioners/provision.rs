@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::commands::{self, Command, CommandError, CommandRunner, CommandSpec, TargetKind};
+use super::commands::{self, Command, CommandError, CommandRunner, CommandSpec};
 use super::templates;
 use super::{ExternalWorkloads, Provisioner};
 use super::{budget, signals};
+use crate::TargetKind;
 use crate::dns::dns_label;
 use crate::placeholders::Scope;
 use crate::resources::{ResourceGraph, ResourceNode};
@@ -599,6 +600,8 @@ impl CommandInput<'_> {
                     .unwrap_or_default()
                     .into(),
             ),
+            // The catalog provisions nothing.
+            TargetKind::Backstage => {}
         }
         // Nothing is kept between compiles: every run starts from no state.
         put("resource_state", Value::Object(Map::new()));

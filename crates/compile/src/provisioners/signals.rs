@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use minijinja::{Error, ErrorKind};
 
-use super::{ExternalWorkloads, TargetKind};
+use super::ExternalWorkloads;
+use crate::TargetKind;
 
 /// The code of a template that did more work than allowed.
 pub(crate) const TEMPLATE_LIMIT: &str = "score::provisioner::template-limit";

@@ -65,8 +65,10 @@ use serde_json::{Map, Value, json};
 
 use crate::pipeline::order;
 use crate::resources::{ResourceGraph, ResourceNode};
+use crate::target::Converter;
 use crate::targets::labels::selector_labels;
 use crate::targets::{ResourceReport, resource_reports};
+use crate::{Compiled, TargetKind};
 
 pub use names::{check_entity_ref, is_entity_name, is_namespace, normalize_tag};
 
@@ -169,6 +171,20 @@ impl Output {
     /// The entities as one multi-document YAML stream (a `catalog-info.yaml`).
     pub fn to_yaml(&self) -> String {
         crate::yaml::to_yaml_stream_ordered(&self.entities, KEY_ORDER)
+    }
+}
+
+impl Converter for Options {
+    fn convert(&self, workloads: &[Workload]) -> Result<Compiled, Diagnostics> {
+        let out = compile(workloads, self)?;
+        let text = out.to_yaml();
+        Ok(Compiled::single(
+            TargetKind::Backstage,
+            out.entities,
+            text,
+            out.warnings,
+            out.resources,
+        ))
     }
 }
 

@@ -26,16 +26,16 @@ use serde_json::{Map, Value};
 
 use crate::files::{NoSourceFiles, SourceFiles};
 pub use crate::provisioners::ExternalWorkloads;
-use crate::provisioners::{
-    self, CommandRunner, NoCommandRunner, Provisioner, TargetContext, TargetKind,
-};
+use crate::provisioners::{self, CommandRunner, NoCommandRunner, Provisioner, TargetContext};
 use crate::resources::{ResourceGraph, location};
 use crate::seed::Seed;
 pub use build::Build;
 pub use envfile::{MergedEnvFile, merge_env_file};
 
 use crate::pipeline::{self, Prepared, Provisioning};
+use crate::target::Converter;
 use crate::targets::{ResourceReport, find_string, provisioned_reports, workload_services};
+use crate::{Compiled, TargetKind};
 
 pub use crate::provisioners::ENVIRONMENT_PROVISIONER;
 
@@ -366,6 +366,22 @@ fn check_service_names(workloads: &[&Workload]) -> Result<(), Diagnostics> {
         return Err(diagnostics.sorted());
     }
     Ok(())
+}
+
+impl Converter for Options<'_> {
+    fn convert(&self, workloads: &[Workload]) -> Result<Compiled, Diagnostics> {
+        let out = compile(workloads, self)?;
+        let text = out.to_yaml();
+        let mut compiled = Compiled::single(
+            TargetKind::Compose,
+            vec![out.compose],
+            text,
+            out.warnings,
+            out.resources,
+        );
+        compiled.environment = out.environment;
+        Ok(compiled)
+    }
 }
 
 impl Provisioning for Options<'_> {

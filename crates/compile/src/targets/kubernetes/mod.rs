@@ -20,15 +20,15 @@ use serde_json::Value;
 
 use crate::files::{NoSourceFiles, SourceFiles};
 use crate::pipeline::{self, Prepared, Provisioning};
-use crate::provisioners::{
-    self, CommandRunner, NoCommandRunner, Provisioner, TargetContext, TargetKind,
-};
+use crate::provisioners::{self, CommandRunner, NoCommandRunner, Provisioner, TargetContext};
 use crate::resources::ResourceGraph;
 use crate::secrets;
 use crate::seed::Seed;
+use crate::target::Converter;
 use crate::targets::{
     ResourceReport, annotations, find_string, provisioned_reports, workload_services,
 };
+use crate::{Compiled, TargetKind};
 
 pub use crate::provisioners::ExternalWorkloads;
 pub use names::is_dns1123_label;
@@ -175,6 +175,20 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
         warnings: warnings.sorted(),
         resources: provisioned_reports(&graph, &workloads, &provisioned, &seed, false),
     })
+}
+
+impl Converter for Options<'_> {
+    fn convert(&self, workloads: &[Workload]) -> Result<Compiled, Diagnostics> {
+        let out = compile(workloads, self)?;
+        let text = out.to_yaml();
+        Ok(Compiled::single(
+            TargetKind::Kubernetes,
+            out.manifests,
+            text,
+            out.warnings,
+            out.resources,
+        ))
+    }
 }
 
 impl Provisioning for Options<'_> {
