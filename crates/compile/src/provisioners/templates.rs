@@ -416,3 +416,27 @@ fn describe(error: &Error, template: &Template, library: Option<&Library>) -> St
     }
     out
 }
+
+/// Renders `template` after the macros of `library`, with no context: for
+/// tests of a catalogue other than the built-in one.
+#[cfg(test)]
+pub(crate) fn render_with(
+    library: &Library,
+    field: &'static str,
+    template: &Template,
+) -> Result<String, String> {
+    let hooks = Hooks::new(Default::default(), Default::default());
+    let env = environment(Seed::new("test"), &hooks, &Budget::default());
+    let compiled = compile(field, template, Some(library))?;
+    let mut rendered = String::new();
+    Vm::new(&env)
+        .eval(
+            &compiled.instructions,
+            Value::from(()),
+            &compiled.blocks,
+            &mut machinery::make_string_output(&mut rendered),
+            AutoEscape::None,
+        )
+        .map_err(|e| describe(&e, template, Some(library)))?;
+    Ok(rendered)
+}
