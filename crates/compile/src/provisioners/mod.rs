@@ -506,6 +506,12 @@ pub(crate) fn is_builtin(provisioner: &Provisioner) -> bool {
     })
 }
 
+/// The macros `provisioner`'s templates may call: the catalogue's for a built-in, none for an
+/// entry of a provisioner file.
+pub(crate) fn builtin_library(provisioner: &Provisioner) -> Option<&'static templates::Library> {
+    is_builtin(provisioner).then(|| &catalogue::catalogue().library)
+}
+
 /// A block scalar (`|`) starts on the line after its indicator; other scalars on their own.
 fn template_first_line(text: &str, node: Option<&Node>) -> u32 {
     match node {

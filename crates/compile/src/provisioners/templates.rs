@@ -321,7 +321,10 @@ impl<'p> Renderer<'p> {
                 .iter()
                 .map(|p| *p as *const Provisioner)
                 .collect(),
-            libraries: provisioners.iter().map(|p| library_of(p)).collect(),
+            libraries: provisioners
+                .iter()
+                .map(|p| super::builtin_library(p))
+                .collect(),
             compiled: HashMap::new(),
         }
     }
@@ -341,7 +344,7 @@ impl<'p> Renderer<'p> {
             .unwrap_or(usize::MAX);
         let library = match self.libraries.get(index) {
             Some(library) => *library,
-            None => library_of(provisioner),
+            None => super::builtin_library(provisioner),
         };
         let compiled = match self.compiled.entry((index, field)) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
@@ -362,11 +365,6 @@ impl<'p> Renderer<'p> {
             .map_err(|e| describe(&e, template, library))?;
         Ok(rendered)
     }
-}
-
-/// The macros of `provisioner`'s templates: the catalogue's for a built-in, none otherwise.
-fn library_of(provisioner: &Provisioner) -> Option<&'static Library> {
-    super::is_builtin(provisioner).then(|| &super::catalogue::catalogue().library)
 }
 
 /// The message for a construct [`rewrite`] refuses, with its provisioner file line.
