@@ -38,6 +38,7 @@
 //! passed names it.
 
 mod budget;
+mod catalogue;
 pub mod commands;
 mod external;
 mod go_template;
@@ -94,9 +95,6 @@ pub const ENVIRONMENT_PROVISIONER: &str = "template://score-rs/environment";
 
 /// The JSON schema of provisioner files.
 pub const PROVISIONERS_SCHEMA: &str = include_str!("../../../../schemas/provisioners.json");
-
-/// The built-in Kubernetes provisioners, in our own provisioner format.
-pub const KUBERNETES_PROVISIONERS: &str = include_str!("kubernetes.provisioners.yaml");
 
 /// One provisioner: a template provisioner (templates, no `command`) or a command
 /// provisioner (`command`, no templates).
@@ -193,6 +191,46 @@ struct Entry {
     configs: Option<String>,
 }
 
+impl Entry {
+    /// The provisioner this entry describes; `first_line` gives the file line of a template
+    /// field's first line, `span` where the entry is in `file`.
+    fn into_provisioner(
+        self,
+        first_line: impl Fn(&str) -> u32,
+        command: Option<CommandSpec>,
+        file: &str,
+        span: Span,
+    ) -> Provisioner {
+        let template = |field: &str, body: Option<String>| {
+            body.map(|source| Template {
+                first_line: first_line(field),
+                source,
+            })
+        };
+        Provisioner {
+            command,
+            init: template("init", self.init),
+            state: template("state", self.state),
+            shared: template("shared", self.shared),
+            outputs: template("outputs", self.outputs),
+            manifests: template("manifests", self.manifests),
+            services: template("services", self.services),
+            volumes: template("volumes", self.volumes),
+            networks: template("networks", self.networks),
+            configs: template("configs", self.configs),
+            uri: self.uri,
+            r#type: self.r#type,
+            class: self.class,
+            id: self.id,
+            description: self.description,
+            supported_params: self.supported_params,
+            expected_outputs: self.expected_outputs.unwrap_or_default(),
+            file: file.to_owned(),
+            span,
+        }
+    }
+}
+
 /// Reads a provisioner file: YAML, checked against [`PROVISIONERS_SCHEMA`], every template
 /// compiled. `origin` names the file in diagnostics.
 pub fn parse_provisioners(text: &str, origin: &str) -> Result<Vec<Provisioner>, Diagnostics> {
@@ -215,12 +253,6 @@ pub fn parse_provisioners(text: &str, origin: &str) -> Result<Vec<Provisioner>, 
     let mut diagnostics = Diagnostics::new();
     let mut provisioners = Vec::with_capacity(entries.len());
     for (index, (entry, node)) in entries.into_iter().zip(items).enumerate() {
-        let template = |field: &str, body: Option<String>| {
-            body.map(|source| Template {
-                first_line: template_first_line(text, node.get(field)),
-                source,
-            })
-        };
         let at = |pointer: String| {
             let span = document
                 .locate(&pointer)
@@ -262,27 +294,8 @@ pub fn parse_provisioners(text: &str, origin: &str) -> Result<Vec<Provisioner>, 
                 }
             }
         }
-        let provisioner = Provisioner {
-            command,
-            init: template("init", entry.init),
-            state: template("state", entry.state),
-            shared: template("shared", entry.shared),
-            outputs: template("outputs", entry.outputs),
-            manifests: template("manifests", entry.manifests),
-            services: template("services", entry.services),
-            volumes: template("volumes", entry.volumes),
-            networks: template("networks", entry.networks),
-            configs: template("configs", entry.configs),
-            uri: entry.uri,
-            r#type: entry.r#type,
-            class: entry.class,
-            id: entry.id,
-            description: entry.description,
-            supported_params: entry.supported_params,
-            expected_outputs: entry.expected_outputs.unwrap_or_default(),
-            file: origin.to_owned(),
-            span: node.span,
-        };
+        let first_line = |field: &str| template_first_line(text, node.get(field));
+        let provisioner = entry.into_provisioner(first_line, command, origin, node.span);
         diagnostics.extend(syntax_errors(&provisioner, &source, &document, index));
         provisioners.push(provisioner);
     }
@@ -474,27 +487,23 @@ impl Provisioner {
     }
 }
 
-/// The built-in Compose provisioners, in our own provisioner format.
-pub const COMPOSE_PROVISIONERS: &str = include_str!("compose.provisioners.yaml");
-
-/// The built-in Compose provisioners, parsed once.
+/// The built-in Compose provisioners, in catalogue order (see `catalogue`).
 pub fn compose_defaults() -> &'static [Provisioner] {
-    static PARSED: OnceLock<Vec<Provisioner>> = OnceLock::new();
-    PARSED.get_or_init(|| {
-        parse_provisioners(COMPOSE_PROVISIONERS, "<built-in compose provisioners>")
-            .unwrap_or_else(|d| panic!("the built-in provisioners are invalid:\n{d}"))
-    })
+    catalogue::compose()
 }
 
-/// The built-in Kubernetes provisioners, parsed once.
+/// The built-in Kubernetes provisioners, in catalogue order (see `catalogue`).
 pub fn kubernetes_defaults() -> &'static [Provisioner] {
-    static PARSED: OnceLock<Vec<Provisioner>> = OnceLock::new();
-    PARSED.get_or_init(|| {
-        parse_provisioners(
-            KUBERNETES_PROVISIONERS,
-            "<built-in kubernetes provisioners>",
-        )
-        .unwrap_or_else(|d| panic!("the built-in provisioners are invalid:\n{d}"))
+    catalogue::kubernetes()
+}
+
+/// True for a built-in provisioner ([`kubernetes_defaults`], [`compose_defaults`]), as opposed
+/// to an entry of a provisioner file the caller passed.
+pub(crate) fn is_builtin(provisioner: &Provisioner) -> bool {
+    catalogue::catalogue().targets.iter().any(|defaults| {
+        defaults
+            .as_ptr_range()
+            .contains(&std::ptr::from_ref(provisioner))
     })
 }
 
@@ -516,16 +525,10 @@ pub fn builtin(target: TargetKind) -> &'static [Provisioner] {
     }
 }
 
-/// True for an entry of the built-in files ([`kubernetes_defaults`], [`compose_defaults`]),
-/// as opposed to one of a provisioner file the caller passed.
-pub(crate) fn is_builtin(provisioner: &Provisioner) -> bool {
-    [kubernetes_defaults(), compose_defaults()]
-        .iter()
-        .any(|defaults| {
-            defaults
-                .as_ptr_range()
-                .contains(&std::ptr::from_ref(provisioner))
-        })
+/// The macros `provisioner`'s templates may call: the catalogue's for a built-in, none for an
+/// entry of a provisioner file.
+pub(crate) fn builtin_library(provisioner: &Provisioner) -> Option<&'static templates::Library> {
+    is_builtin(provisioner).then(|| &catalogue::catalogue().library)
 }
 
 /// A block scalar (`|`) starts on the line after its indicator; other scalars on their own.

@@ -30,6 +30,23 @@ pub(crate) fn template<'a>(stmt: &Stmt<'a>) -> Result<Stmt<'a>, Refused> {
     rewrite_stmt(stmt)
 }
 
+/// [`template`], with `prelude` (statements already rewritten: the built-ins' macros) before
+/// the template's own.
+pub(crate) fn template_after<'a>(
+    prelude: Vec<Stmt<'a>>,
+    stmt: &Stmt<'a>,
+) -> Result<Stmt<'a>, Refused> {
+    let Stmt::Template(s) = stmt else {
+        return rewrite_stmt(stmt);
+    };
+    let mut children = prelude;
+    children.extend(body(&s.children)?);
+    Ok(Stmt::Template(Spanned::new(
+        ast::Template { children },
+        s.span(),
+    )))
+}
+
 fn refuse(what: &str, instead: &str, span: Span) -> Refused {
     Refused {
         line: usize::from(span.start_line),

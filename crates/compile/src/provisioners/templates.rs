@@ -64,7 +64,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use base64::Engine as _;
-use minijinja::machinery::{self, CodeGenerator, Instructions, Vm, WhitespaceConfig};
+use minijinja::machinery::{self, CodeGenerator, Instructions, Vm, WhitespaceConfig, ast};
 use minijinja::value::{Kwargs, Value};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 
@@ -208,7 +208,61 @@ pub(crate) fn check_syntax(
     field: &str,
     template: &Template,
 ) -> Result<(), String> {
-    compile(field, template).map(|_| ())
+    compile(field, template, None).map(|_| ())
+}
+
+/// [`check_syntax`] for a built-in template, which may call the macros of `library`.
+pub(crate) fn check_builtin_syntax(
+    field: &str,
+    template: &Template,
+    library: &Library,
+) -> Result<(), String> {
+    compile(field, template, Some(library)).map(|_| ())
+}
+
+/// The macros of the built-in templates (the catalogue's `macros`), defined in front of each
+/// built-in template when it is compiled. Its text is parsed after `padding` empty lines, so
+/// its lines follow every built-in template's own (a line past `padding` is a library line,
+/// for error messages), and only its `{% macro %}` definitions are kept.
+pub(crate) struct Library {
+    template: Template,
+    padded: String,
+    padding: usize,
+}
+
+impl Library {
+    /// `longest`: the most lines a built-in template has.
+    pub(crate) fn new(template: Template, longest: usize) -> Result<Library, String> {
+        let padding = longest + 1;
+        let padded = format!("{}{}", "\n".repeat(padding), template.source);
+        let library = Library {
+            template,
+            padded,
+            padding,
+        };
+        library.statements()?;
+        Ok(library)
+    }
+
+    /// The macro definitions, rewritten for the budget.
+    fn statements(&self) -> Result<Vec<ast::Stmt<'_>>, String> {
+        let parsed = machinery::parse(&self.padded, "macros", Default::default(), WHITESPACE)
+            .map_err(|e| describe(&e, &self.template, Some(self)))?;
+        let ast::Stmt::Template(parsed) = parsed else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for stmt in &parsed.children {
+            match stmt {
+                ast::Stmt::Macro(_) => out.push(
+                    rewrite::template(stmt).map_err(|r| refused(&r, &self.template, Some(self)))?,
+                ),
+                ast::Stmt::EmitRaw(raw) if raw.raw.trim().is_empty() => {}
+                _ => return Err("`macros` holds only macro definitions and whitespace".into()),
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// A template compiled with the budget's calls in place (see [`rewrite`]).
@@ -217,17 +271,27 @@ struct Compiled<'s> {
     blocks: BTreeMap<&'s str, Instructions<'s>>,
 }
 
-/// Parses `template`, rewrites it and compiles it; `name` (the template field) is what
-/// `random` scopes its values by.
-fn compile<'s>(name: &'s str, template: &'s Template) -> Result<Compiled<'s>, String> {
-    let whitespace = WhitespaceConfig {
-        keep_trailing_newline: true,
-        lstrip_blocks: false,
-        trim_blocks: false,
+const WHITESPACE: WhitespaceConfig = WhitespaceConfig {
+    keep_trailing_newline: true,
+    lstrip_blocks: false,
+    trim_blocks: false,
+};
+
+/// Parses `template`, rewrites it and compiles it, after the macros of `library` (built-in
+/// templates); `name` (the template field) is what `random` scopes its values by.
+fn compile<'s>(
+    name: &'s str,
+    template: &'s Template,
+    library: Option<&'s Library>,
+) -> Result<Compiled<'s>, String> {
+    let parsed = machinery::parse(&template.source, name, Default::default(), WHITESPACE)
+        .map_err(|e| describe(&e, template, library))?;
+    let prelude = match library {
+        Some(library) => library.statements()?,
+        None => Vec::new(),
     };
-    let parsed = machinery::parse(&template.source, name, Default::default(), whitespace)
-        .map_err(|e| describe(&e, template))?;
-    let rewritten = rewrite::template(&parsed).map_err(|r| refused(&r, template))?;
+    let rewritten =
+        rewrite::template_after(prelude, &parsed).map_err(|r| refused(&r, template, library))?;
     let mut generator = CodeGenerator::new(name, &template.source);
     generator.compile_stmt(&rewritten);
     let (instructions, blocks) = generator.finish();
@@ -242,6 +306,8 @@ pub(crate) struct Renderer<'p> {
     env: Environment<'p>,
     budget: Budget,
     provisioners: Vec<*const Provisioner>,
+    /// The macros of each of `provisioners` (built-ins only).
+    libraries: Vec<Option<&'p Library>>,
     compiled: HashMap<(usize, &'static str), Compiled<'p>>,
 }
 
@@ -254,6 +320,10 @@ impl<'p> Renderer<'p> {
             provisioners: provisioners
                 .iter()
                 .map(|p| *p as *const Provisioner)
+                .collect(),
+            libraries: provisioners
+                .iter()
+                .map(|p| super::builtin_library(p))
                 .collect(),
             compiled: HashMap::new(),
         }
@@ -272,9 +342,15 @@ impl<'p> Renderer<'p> {
             .iter()
             .position(|p| std::ptr::eq(*p, provisioner))
             .unwrap_or(usize::MAX);
+        let library = match self.libraries.get(index) {
+            Some(library) => *library,
+            None => super::builtin_library(provisioner),
+        };
         let compiled = match self.compiled.entry((index, field)) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => e.insert(compile(field, template)?),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(compile(field, template, library)?)
+            }
         };
         self.budget.reset();
         let mut rendered = String::new();
@@ -286,22 +362,27 @@ impl<'p> Renderer<'p> {
                 &mut machinery::make_string_output(&mut rendered),
                 AutoEscape::None,
             )
-            .map_err(|e| describe(&e, template))?;
+            .map_err(|e| describe(&e, template, library))?;
         Ok(rendered)
     }
 }
 
 /// The message for a construct [`rewrite`] refuses, with its provisioner file line.
-fn refused(refused: &Refused, template: &Template) -> String {
+fn refused(refused: &Refused, template: &Template, library: Option<&Library>) -> String {
     format!(
         "syntax error: {}{}",
         refused.message,
-        file_line(refused.line, template)
+        file_line(refused.line, template, library)
     )
 }
 
-/// ` (line N: `text`)`: template line `line` (1-based) as a line of the provisioner file.
-fn file_line(line: usize, template: &Template) -> String {
+/// ` (line N: `text`)`: template line `line` (1-based) as a line of the provisioner file; past
+/// the padding of `library`, a line of the library.
+fn file_line(line: usize, template: &Template, library: Option<&Library>) -> String {
+    let (line, template) = match library {
+        Some(library) if line > library.padding => (line - library.padding, &library.template),
+        _ => (line, template),
+    };
     let file_line = template.first_line as usize + line.saturating_sub(1);
     let text = template
         .source
@@ -312,14 +393,14 @@ fn file_line(line: usize, template: &Template) -> String {
 }
 
 /// An error message with the provisioner file line it happened on.
-fn describe(error: &Error, template: &Template) -> String {
+fn describe(error: &Error, template: &Template, library: Option<&Library>) -> String {
     let detail = error.detail().unwrap_or_default();
     if detail.starts_with(FAIL_MARK) {
         // Kept marked, so the caller can present it as the provisioner's own words; past the
         // budget, the line says where.
         let limit = deliberate(detail).is_some_and(|d| d.code == budget::LIMIT);
         return match error.line() {
-            Some(line) if limit => format!("{detail}{}", file_line(line, template)),
+            Some(line) if limit => format!("{detail}{}", file_line(line, template, library)),
             _ => detail.to_owned(),
         };
     }
@@ -329,7 +410,31 @@ fn describe(error: &Error, template: &Template) -> String {
         format!("{}: {detail}", error.kind())
     };
     if let Some(line) = error.line() {
-        out.push_str(&file_line(line, template));
+        out.push_str(&file_line(line, template, library));
     }
     out
+}
+
+/// Renders `template` after the macros of `library`, with no context: for
+/// tests of a catalogue other than the built-in one.
+#[cfg(test)]
+pub(crate) fn render_with(
+    library: &Library,
+    field: &'static str,
+    template: &Template,
+) -> Result<String, String> {
+    let hooks = Hooks::new(Default::default(), Default::default());
+    let env = environment(Seed::new("test"), &hooks, &Budget::default());
+    let compiled = compile(field, template, Some(library))?;
+    let mut rendered = String::new();
+    Vm::new(&env)
+        .eval(
+            &compiled.instructions,
+            Value::from(()),
+            &compiled.blocks,
+            &mut machinery::make_string_output(&mut rendered),
+            AutoEscape::None,
+        )
+        .map_err(|e| describe(&e, template, Some(library)))?;
+    Ok(rendered)
 }

@@ -6,7 +6,7 @@
 //! (`network_mode: service:…`), like containers of a pod. Files become top-level `configs` with
 //! inline content, so nothing needs to be written beside the Compose file. Resources are
 //! provisioned by the first matching provisioner (the caller's, then the
-//! [built-in ones](crate::provisioners::COMPOSE_PROVISIONERS)), whose services, volumes,
+//! [built-in ones](crate::provisioners::compose_defaults)), whose services, volumes,
 //! networks and configs are added; every workload service waits for the provisioned services
 //! of the resources it uses (`depends_on` with a condition).
 

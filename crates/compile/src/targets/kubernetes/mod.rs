@@ -3,7 +3,7 @@
 //! Every workload becomes a Deployment (or a StatefulSet, with the annotation
 //! `k8s.score.dev/kind: StatefulSet`), a Service when it has ports, and a ConfigMap when it has
 //! files. Every resource is provisioned by the first matching provisioner (the caller's, then
-//! the [built-in ones](crate::provisioners::KUBERNETES_PROVISIONERS)), which adds its own
+//! the [built-in ones](crate::provisioners::kubernetes_defaults)), which adds its own
 //! manifests. The output lists resource manifests in provisioning order, then each
 //! workload's objects, workloads sorted by name.
 
