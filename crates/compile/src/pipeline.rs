@@ -14,6 +14,7 @@
 use score_spec::diagnostics::{Diagnostic, Diagnostics};
 use score_spec::{Workload, model::pointer};
 
+use crate::TargetKind;
 use crate::provisioners::{self, CommandRunner, Provisioned, Provisioner, TargetContext};
 use crate::resources::{ResourceGraph, location};
 use crate::seed::Seed;
@@ -26,8 +27,9 @@ pub(crate) trait Provisioning {
     where
         Self: 'o;
 
-    /// The target's name in messages (`kubernetes`, `compose`).
-    const NAME: &'static str;
+    /// Which target this is: names it in messages, and chooses its built-in provisioners (its
+    /// section of the catalogue).
+    const KIND: TargetKind;
 
     /// The sections of a provisioner's output this target writes (`manifests`, or Compose's
     /// top-level sections); a provisioner that renders another is refused.
@@ -50,9 +52,6 @@ pub(crate) trait Provisioning {
 
     /// The caller's provisioners, consulted first.
     fn provisioners(&self) -> &[Provisioner];
-
-    /// The built-in provisioners of this target, consulted after the caller's.
-    fn defaults(&self) -> &'static [Provisioner];
 
     /// Drives every generated value.
     fn seed(&self) -> &Seed;
@@ -90,7 +89,7 @@ pub(crate) fn prepare<'w, 'o, T: Provisioning>(
     let consulted: Vec<&Provisioner> = target
         .provisioners()
         .iter()
-        .chain(target.defaults())
+        .chain(provisioners::builtin(T::KIND))
         .collect();
     // Tracking what `random()` draws tells `score resources` which outputs are secret.
     let seed = target.seed().tracking();
@@ -158,11 +157,9 @@ fn refused_sections<T: Provisioning>(
 ) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
     for (i, uri) in provisioned.provisioners.iter().enumerate() {
-        let manifests = (!provisioned.manifests[i].is_empty()).then_some("manifests");
-        let compose = provisioned.compose[i].keys().map(String::as_str);
-        if let Some(section) = manifests
-            .into_iter()
-            .chain(compose)
+        if let Some(section) = provisioned.sections[i]
+            .keys()
+            .map(String::as_str)
             .find(|s| !T::ACCEPTS.contains(s))
         {
             diagnostics.push(wrong_target::<T>(graph, i, workloads, uri, section));
@@ -183,7 +180,7 @@ fn wrong_target<T: Provisioning>(
     let first = node.first();
     let w = workloads[first.workload];
     let r = &w.resources[&first.name];
-    let target = T::NAME;
+    let target = T::KIND.name();
     let expected = match T::ACCEPTS {
         [] => String::new(),
         [only] => (*only).to_owned(),

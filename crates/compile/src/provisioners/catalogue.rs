@@ -176,6 +176,15 @@ fn expand_entry(text: &str, node: &Node, target: &str) -> Result<Vec<Provisioner
     Ok(out)
 }
 
+/// The built-in provisioners of the target named `name` (its section of the catalogue); none
+/// for a target the catalogue has no section for, such as the Backstage catalog.
+pub(crate) fn for_target(name: &str) -> &'static [Provisioner] {
+    TARGETS
+        .iter()
+        .position(|t| *t == name)
+        .map_or(&[], |i| catalogue().targets[i].as_slice())
+}
+
 /// The built-in Kubernetes provisioners.
 pub(crate) fn kubernetes() -> &'static [Provisioner] {
     &catalogue().targets[0]
@@ -189,7 +198,6 @@ pub(crate) fn compose() -> &'static [Provisioner] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::TargetKind;
     use crate::provisioners::signals::Hooks;
     use crate::provisioners::templates::Renderer;
     use crate::seed::{Seed, guid};
@@ -211,7 +219,7 @@ mod tests {
 
     /// What `provisioner`'s `init` and `state` render, in order, for a resource `db` of
     /// workload `web` (`without_params`: none given), with a fixed seed.
-    fn rendered(provisioner: &Provisioner, kind: TargetKind, without_params: bool) -> Vec<String> {
+    fn rendered(provisioner: &Provisioner, without_params: bool) -> Vec<String> {
         let uid = format!("{}.default#web.db", provisioner.r#type);
         let port = json!({"name": "http", "port": 80, "target_port": 8080, "protocol": "TCP"});
         let services = json!({"web": {"service_name": "web", "ports": {"http": port, "80": port}}});
@@ -240,7 +248,8 @@ mod tests {
         ] {
             context.insert(key, Jinja::from_serialize(&value));
         }
-        let hooks = Hooks::new(kind, Default::default());
+        // Init and state never name a host: any host name will do.
+        let hooks = Hooks::new(|name| Ok(name.to_owned()), Default::default());
         let mut renderer = Renderer::new(Seed::new("parity"), &hooks, &[provisioner]);
         let mut out = Vec::new();
         for (field, template) in provisioner.templates() {
@@ -270,8 +279,8 @@ mod tests {
                     if without_params && c.r#type == "route" {
                         continue; // a route without params fails, on both (tests/catalogue.rs)
                     }
-                    let mut ks = rendered(k, TargetKind::Kubernetes, without_params);
-                    let mut cs = rendered(c, TargetKind::Compose, without_params);
+                    let mut ks = rendered(k, without_params);
+                    let mut cs = rendered(c, without_params);
                     if skip_state {
                         ks.retain(|r| r.starts_with("init"));
                         cs.retain(|r| r.starts_with("init"));

@@ -48,7 +48,6 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::TargetKind;
 use crate::secrets::SecretRef;
 
 /// Where a command provisioner's program is, as its uri says it. Nothing is resolved on the
@@ -221,37 +220,44 @@ impl CommandRunner for NoCommandRunner {
 }
 
 const COMMON_FIELDS: [&str; 3] = ["resource_state", "resource_outputs", "shared_state"];
-const KUBERNETES_FIELDS: [&str; 1] = ["manifests"];
-const COMPOSE_FIELDS: [(&str, &str); 3] = [
-    ("compose_services", "services"),
-    ("compose_volumes", "volumes"),
-    ("compose_networks", "networks"),
+
+/// The fields of the protocol that only one of the reference tools prints, and which: an
+/// unknown field that is one of them says the program was written for that tool.
+const PEER_FIELDS: [(&str, &str); 7] = [
+    ("manifests", "Kubernetes"),
+    ("compose_services", "Compose"),
+    ("compose_volumes", "Compose"),
+    ("compose_networks", "Compose"),
+    ("relative_directories", "Compose"),
+    ("relative_file_contents", "Compose"),
+    ("compose_models", "Compose"),
 ];
-/// score-compose fields with no meaning here: accepted only when empty.
-const COMPOSE_UNSUPPORTED: [(&str, &str); 3] = [
-    (
-        "relative_directories",
-        "score-rs writes no directories beside its output",
-    ),
-    (
-        "relative_file_contents",
-        "score-rs writes no files beside its output",
-    ),
-    ("compose_models", "Compose models are not supported"),
-];
+
+/// What a target reads of a program's output besides the common fields: the target says it
+/// (see `TargetContext`), so that reading output knows no target.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct CommandFields {
+    /// The target's name, for messages.
+    pub target: &'static str,
+    /// Each field holding one of the target's sections, and that section: `manifests` (a JSON
+    /// list of objects), or a mapping of name → definition.
+    pub sections: &'static [(&'static str, &'static str)],
+    /// Fields with no meaning on the target, accepted only when empty, and why.
+    pub ignored: &'static [(&'static str, &'static str)],
+}
 
 /// What a program printed, checked.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Response {
     pub outputs: Value,
     pub shared: Option<Value>,
-    pub manifests: Vec<Value>,
-    /// Compose sections (`services`, `volumes`, `networks`) → name → definition.
-    pub compose: Map<String, Value>,
+    /// The target's sections it printed: `manifests` (a list, when not empty), or name →
+    /// definition.
+    pub sections: Map<String, Value>,
 }
 
-/// Reads the program's stdout as the protocol's JSON object for `target`.
-pub(crate) fn parse_response(stdout: &[u8], target: TargetKind) -> Result<Response, String> {
+/// Reads the program's stdout as the protocol's JSON object, with the fields `target` reads.
+pub(crate) fn parse_response(stdout: &[u8], target: &CommandFields) -> Result<Response, String> {
     let value: Value = serde_json::from_slice(stdout).map_err(|e| {
         let shown = String::from_utf8_lossy(stdout);
         let shown = shown.trim();
@@ -299,81 +305,80 @@ pub(crate) fn parse_response(stdout: &[u8], target: TargetKind) -> Result<Respon
                     response.shared = Some(value);
                 }
             }
-            "manifests" if target == TargetKind::Kubernetes => match value {
-                Value::Array(items) => response.manifests = items,
-                Value::Null => {}
-                other => {
-                    return Err(format!(
-                        "its `manifests` is {}; it must be a JSON list of objects",
-                        kind_of(&other)
-                    ));
-                }
-            },
-            name if target == TargetKind::Compose
-                && COMPOSE_FIELDS.iter().any(|(f, _)| *f == name) =>
-            {
-                object(&value)?;
-                let section = COMPOSE_FIELDS.iter().find(|(f, _)| *f == name).unwrap().1;
-                if let Value::Object(entries) = value {
-                    response
-                        .compose
-                        .insert(section.to_owned(), Value::Object(entries));
+            name => {
+                if let Some((_, section)) = target.sections.iter().find(|(f, _)| *f == name) {
+                    read_section(&mut response, name, section, value)?;
+                } else if let Some((_, why)) = target.ignored.iter().find(|(f, _)| *f == name) {
+                    if !is_empty(&value) {
+                        return Err(format!(
+                            "its `{name}` is not supported: {why}; put the content in a Compose config or service instead"
+                        ));
+                    }
+                } else {
+                    return Err(unknown_field(name, target));
                 }
             }
-            name if target == TargetKind::Compose
-                && COMPOSE_UNSUPPORTED.iter().any(|(f, _)| *f == name) =>
-            {
-                let empty = match &value {
-                    Value::Null => true,
-                    Value::Object(m) => m.is_empty(),
-                    Value::Array(a) => a.is_empty(),
-                    _ => false,
-                };
-                if !empty {
-                    let why = COMPOSE_UNSUPPORTED
-                        .iter()
-                        .find(|(f, _)| *f == name)
-                        .unwrap()
-                        .1;
-                    return Err(format!(
-                        "its `{name}` is not supported: {why}; put the content in a Compose config or service instead"
-                    ));
-                }
-            }
-            name => return Err(unknown_field(name, target)),
         }
     }
     Ok(response)
 }
 
-fn unknown_field(name: &str, target: TargetKind) -> String {
-    let known: Vec<&str> = match target {
-        TargetKind::Kubernetes => COMMON_FIELDS
-            .iter()
-            .chain(&KUBERNETES_FIELDS)
-            .copied()
-            .collect(),
-        TargetKind::Compose => COMMON_FIELDS
-            .iter()
-            .copied()
-            .chain(COMPOSE_FIELDS.iter().map(|(f, _)| *f))
-            .collect(),
-        // Nothing is provisioned for the catalog: only the common fields mean anything.
-        TargetKind::Backstage => COMMON_FIELDS.to_vec(),
-    };
-    let other_target = match target {
-        TargetKind::Kubernetes => {
-            COMPOSE_FIELDS.iter().any(|(f, _)| *f == name)
-                || COMPOSE_UNSUPPORTED.iter().any(|(f, _)| *f == name)
+/// Reads field `name`, which holds `section`: `manifests` is a list of objects, any other
+/// section a mapping of name → definition.
+fn read_section(
+    response: &mut Response,
+    name: &str,
+    section: &str,
+    value: Value,
+) -> Result<(), String> {
+    match (section, value) {
+        ("manifests", Value::Array(items)) => {
+            if !items.is_empty() {
+                response
+                    .sections
+                    .insert(section.to_owned(), Value::Array(items));
+            }
         }
-        TargetKind::Compose => KUBERNETES_FIELDS.contains(&name),
-        TargetKind::Backstage => false,
-    };
-    let hint = if other_target {
-        let (this, other) = match target {
-            TargetKind::Kubernetes => ("kubernetes", "Compose"),
-            TargetKind::Compose | TargetKind::Backstage => ("compose", "Kubernetes"),
-        };
+        (_, Value::Null) => {}
+        ("manifests", other) => {
+            return Err(format!(
+                "its `{name}` is {}; it must be a JSON list of objects",
+                kind_of(&other)
+            ));
+        }
+        (_, Value::Object(entries)) => {
+            response
+                .sections
+                .insert(section.to_owned(), Value::Object(entries));
+        }
+        (_, other) => {
+            return Err(format!(
+                "its `{name}` is {}; it must be a JSON object (or null)",
+                kind_of(&other)
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+fn unknown_field(name: &str, target: &CommandFields) -> String {
+    let known: Vec<&str> = COMMON_FIELDS
+        .iter()
+        .copied()
+        .chain(target.sections.iter().map(|(f, _)| *f))
+        .collect();
+    let peer = PEER_FIELDS.iter().find(|(f, _)| *f == name);
+    let hint = if let Some((_, other)) = peer {
+        let this = target.target;
         format!(" (a {other} field: the program provisions for {other}, not for the {this} target)")
     } else {
         let fields: Vec<String> = known.iter().map(|f| (*f).to_owned()).collect();
@@ -553,14 +558,18 @@ mod tests {
 
     #[test]
     fn responses_are_strict() {
-        let k = TargetKind::Kubernetes;
+        let k = &CommandFields {
+            target: "kubernetes",
+            sections: &[("manifests", "manifests")],
+            ignored: &[],
+        };
         let r = parse_response(
             br#"{"resource_outputs": {"a": 1}, "manifests": [{"kind": "X"}], "shared_state": null}"#,
             k,
         )
         .unwrap();
         assert_eq!(r.outputs, json!({"a": 1}));
-        assert_eq!(r.manifests.len(), 1);
+        assert_eq!(r.sections["manifests"].as_array().unwrap().len(), 1);
         assert!(r.shared.is_none());
         let e = parse_response(br#"{"resource_output": {}}"#, k).unwrap_err();
         assert!(e.contains("unknown field `resource_output`"), "{e}");
@@ -573,13 +582,20 @@ mod tests {
         let e = parse_response(b"[]", k).unwrap_err();
         assert!(e.contains("not an object"), "{e}");
 
-        let c = TargetKind::Compose;
+        let c = &CommandFields {
+            target: "compose",
+            sections: &[("compose_services", "services")],
+            ignored: &[
+                ("relative_directories", "no"),
+                ("relative_file_contents", "no"),
+            ],
+        };
         let r = parse_response(
             br#"{"compose_services": {"s": {"image": "x"}}, "relative_directories": {}}"#,
             c,
         )
         .unwrap();
-        assert_eq!(r.compose["services"], json!({"s": {"image": "x"}}));
+        assert_eq!(r.sections["services"], json!({"s": {"image": "x"}}));
         let e = parse_response(br#"{"relative_file_contents": {"a": "b"}}"#, c).unwrap_err();
         assert!(e.contains("not supported"), "{e}");
         let e = parse_response(br#"{"manifests": []}"#, c).unwrap_err();

@@ -12,7 +12,6 @@ use serde_json::json;
 
 use super::ExternalWorkloads;
 use super::signals::{Hooks, Warned, failure};
-use crate::TargetKind;
 use crate::dns::is_dns1123_label;
 
 const EXTERNAL: &str = "score::service::external";
@@ -40,14 +39,8 @@ pub(crate) fn external_workload(
         .is_some_and(|w| &w == name);
     let at = if from_param { "/params/workload" } else { "" };
     let name = checked_name(name, at)?;
-    let host = host_name(hooks.kind, name).ok_or_else(|| {
-        failure(
-            WORKLOAD,
-            at,
-            Some("compile the workload along, so that its `k8s.score.dev/service-name` annotation names its Service"),
-            &format!("workload name `{name}` cannot name a Service: it starts with a digit, and `svc-{name}` is longer than 63 characters"),
-        )
-    })?;
+    let host = (hooks.host_name)(name)
+        .map_err(|refused| failure(WORKLOAD, at, Some(refused.help), &refused.message))?;
     let compile_along =
         format!("give `score compile` the Score file of `{name}` too, to have it checked");
     if hooks.external == ExternalWorkloads::Deny {
@@ -115,16 +108,6 @@ fn checked_name<'v>(name: &'v Value, at: &str) -> Result<&'v str, Error> {
             ),
             &format!("`{name}` is not a workload name"),
         )),
-    }
-}
-
-/// The host name other workloads reach a workload named `name` by on the target.
-fn host_name(kind: TargetKind, name: &str) -> Option<String> {
-    match kind {
-        TargetKind::Kubernetes => crate::dns::default_service_name(name),
-        // The network alias every workload gets (see `targets::compose`); the catalog
-        // provisions nothing, so it never asks.
-        TargetKind::Compose | TargetKind::Backstage => Some(name.to_owned()),
     }
 }
 

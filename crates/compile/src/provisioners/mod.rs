@@ -57,6 +57,7 @@ use serde::Deserialize;
 
 use crate::TargetKind;
 
+pub(crate) use commands::CommandFields;
 pub use commands::{
     Command, CommandError, CommandOutput, CommandRunner, CommandSpec, NoCommandRunner, Program,
 };
@@ -86,6 +87,19 @@ pub enum ExternalWorkloads {
     /// The resource is an error (`score::service::external`): every workload it names must
     /// be compiled in the same run.
     Deny,
+}
+
+/// How a target names the host of a workload that is not compiled along (`service`
+/// resources naming it), or why it cannot.
+pub(crate) type HostName = fn(&str) -> Result<String, HostNameRefused>;
+
+/// Why a workload's name gives no host name on the target.
+#[derive(Clone, Debug)]
+pub(crate) struct HostNameRefused {
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: &'static str,
 }
 
 /// The uri of the built-in provisioner of `environment` resources, which the targets handle
@@ -518,11 +532,7 @@ pub(crate) fn is_builtin(provisioner: &Provisioner) -> bool {
 /// assert!(builtin(TargetKind::Backstage).is_empty());
 /// ```
 pub fn builtin(target: TargetKind) -> &'static [Provisioner] {
-    match target {
-        TargetKind::Kubernetes => kubernetes_defaults(),
-        TargetKind::Compose => compose_defaults(),
-        TargetKind::Backstage => &[],
-    }
+    catalogue::for_target(target.name())
 }
 
 /// The macros `provisioner`'s templates may call: the catalogue's for a built-in, none for an

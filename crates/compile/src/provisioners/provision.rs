@@ -7,21 +7,26 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::commands::{self, Command, CommandError, CommandRunner, CommandSpec};
+use super::commands::{self, Command, CommandError, CommandFields, CommandRunner, CommandSpec};
 use super::templates;
-use super::{ExternalWorkloads, Provisioner};
+use super::{ExternalWorkloads, HostName, Provisioner};
 use super::{budget, signals};
-use crate::TargetKind;
 use crate::dns::dns_label;
 use crate::placeholders::Scope;
 use crate::resources::{ResourceGraph, ResourceNode};
 use crate::seed::{Seed, guid};
 
-/// What the target tells provisioners about the deployment.
-#[derive(Clone, Debug, Default)]
+/// What the target tells provisioners about the deployment. Provisioning knows no target:
+/// everything that differs between them is here.
+#[derive(Clone, Debug)]
 pub struct TargetContext {
-    /// Which target: decides what command provisioners may print.
-    pub kind: TargetKind,
+    /// The fields of command provisioners' output the target reads.
+    pub(crate) command_fields: CommandFields,
+    /// Fields the target adds to command provisioners' input (`namespace`,
+    /// `compose_project_name`).
+    pub(crate) command_input: Map<String, Value>,
+    /// The host name of a workload not compiled along.
+    pub(crate) host_name: HostName,
     /// Kubernetes: the namespace the output is for (`--namespace`), if any.
     pub namespace: Option<String>,
     /// The Compose project name (`--project`), if any.
@@ -34,17 +39,31 @@ pub struct TargetContext {
     pub external_workloads: ExternalWorkloads,
 }
 
+impl Default for TargetContext {
+    fn default() -> Self {
+        TargetContext {
+            command_fields: CommandFields::default(),
+            command_input: Map::new(),
+            host_name: |name| Ok(name.to_owned()),
+            namespace: None,
+            compose_project: None,
+            route_port: None,
+            workload_services: Value::Null,
+            external_workloads: ExternalWorkloads::default(),
+        }
+    }
+}
+
 /// The result of provisioning every resource of a graph, indexed like `graph.nodes`.
 #[derive(Clone, Debug, Default)]
 pub struct Provisioned {
     /// Each resource's outputs, a JSON object; secret outputs are markers
     /// ([`crate::secrets`]).
     pub outputs: Vec<Value>,
-    /// Kubernetes: the objects each resource's provisioner added to the output.
-    pub manifests: Vec<Vec<Value>>,
-    /// Compose fragments per resource: `services`, `volumes`, `networks`, `configs`, each a
-    /// mapping of name → definition.
-    pub compose: Vec<Map<String, Value>>,
+    /// What each resource's provisioner rendered for the target, by section: `manifests` (a
+    /// list of objects, present only when not empty), or a Compose section (`services`,
+    /// `volumes`, `networks`, `configs`: name → definition).
+    pub sections: Vec<Map<String, Value>>,
     /// The uri of the provisioner that handled each resource.
     pub provisioners: Vec<String>,
     /// Problems that did not stop provisioning (unknown params of built-in provisioners,
@@ -63,7 +82,7 @@ pub fn provision(
     commands: &dyn CommandRunner,
 ) -> Result<Provisioned, Diagnostics> {
     let count = graph.nodes.len();
-    let hooks = signals::Hooks::new(target.kind, target.external_workloads);
+    let hooks = signals::Hooks::new(target.host_name, target.external_workloads);
     let mut run = Run {
         workloads,
         graph,
@@ -76,8 +95,7 @@ pub fn provision(
         command_services: std::cell::OnceCell::new(),
         diagnostics: Diagnostics::new(),
         outputs: vec![None; count],
-        manifests: vec![Vec::new(); count],
-        compose: vec![Map::new(); count],
+        sections: vec![Map::new(); count],
         used: vec![String::new(); count],
         shared: Value::Object(Map::new()),
     };
@@ -94,8 +112,7 @@ pub fn provision(
             .into_iter()
             .map(Option::unwrap_or_default)
             .collect(),
-        manifests: run.manifests,
-        compose: run.compose,
+        sections: run.sections,
         provisioners: run.used,
         warnings,
     })
@@ -118,8 +135,7 @@ struct Run<'a> {
     /// Errors, and warnings.
     diagnostics: Diagnostics,
     outputs: Vec<Option<Value>>,
-    manifests: Vec<Vec<Value>>,
-    compose: Vec<Map<String, Value>>,
+    sections: Vec<Map<String, Value>>,
     used: Vec<String>,
     shared: Value,
 }
@@ -307,7 +323,8 @@ impl<'a> Run<'a> {
                 return None;
             }
         };
-        if let Err(message) = check_manifests(&response.manifests) {
+        let manifests = response.sections.get("manifests").and_then(Value::as_array);
+        if let Err(message) = check_manifests(manifests.map(Vec::as_slice).unwrap_or_default()) {
             self.diagnostics.push(fail(CommandFailure {
                 code: OUTPUT,
                 what: format!("in the `manifests` it printed, {message}"),
@@ -319,8 +336,7 @@ impl<'a> Run<'a> {
         if let Some(patch) = &response.shared {
             merge_patch(&mut self.shared, patch);
         }
-        self.manifests[r.index] = response.manifests;
-        self.compose[r.index] = response.compose;
+        self.sections[r.index] = response.sections;
         Some(response.outputs)
     }
 
@@ -352,11 +368,13 @@ impl<'a> Run<'a> {
                         self.diagnostics.push(template_failure(r, field, &message));
                         return None;
                     }
-                    self.manifests[r.index] = value.as_array().cloned().unwrap_or_default();
+                    if !list.is_empty() {
+                        self.sections[r.index].insert(field.to_owned(), value);
+                    }
                 }
                 "outputs" => produced = value,
                 "services" | "volumes" | "networks" | "configs" => {
-                    self.compose[r.index].insert(field.to_owned(), value);
+                    self.sections[r.index].insert(field.to_owned(), value);
                 }
                 _ => {
                     context.insert(field, j(&value));
@@ -587,21 +605,8 @@ impl CommandInput<'_> {
         put("source_workload", self.workload.name().into());
         put("workload_metadata", self.workload.metadata.node.to_json());
         put("workload_services", self.services.clone());
-        match self.target.kind {
-            TargetKind::Kubernetes => put(
-                "namespace",
-                self.target.namespace.clone().unwrap_or_default().into(),
-            ),
-            TargetKind::Compose => put(
-                "compose_project_name",
-                self.target
-                    .compose_project
-                    .clone()
-                    .unwrap_or_default()
-                    .into(),
-            ),
-            // The catalog provisions nothing.
-            TargetKind::Backstage => {}
+        for (key, value) in &self.target.command_input {
+            put(key, value.clone());
         }
         // Nothing is kept between compiles: every run starts from no state.
         put("resource_state", Value::Object(Map::new()));
@@ -710,7 +715,7 @@ fn run_command(
         ),
         CommandError::Other { reason, stderr } => failure(reason, Some(stderr), None),
     })?;
-    match commands::parse_response(&output.stdout, input.target.kind) {
+    match commands::parse_response(&output.stdout, &input.target.command_fields) {
         Ok(response) => Ok((response, output.stderr)),
         Err(what) => Err(CommandFailure {
             code: OUTPUT,

@@ -9,8 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use minijinja::{Error, ErrorKind};
 
-use super::ExternalWorkloads;
-use crate::TargetKind;
+use super::{ExternalWorkloads, HostName};
 
 /// The code of a template that did more work than allowed.
 pub(crate) const TEMPLATE_LIMIT: &str = "score::provisioner::template-limit";
@@ -38,10 +37,10 @@ pub(crate) const CODES: [&str; 10] = [
 pub(crate) const WARNING: &str = CODES[5];
 
 /// What a compile tells the template functions, and where their warnings go.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct Hooks {
-    /// Decides the host name of a workload not compiled along.
-    pub kind: TargetKind,
+    /// The host name of a workload not compiled along, as the target names it.
+    pub host_name: HostName,
     /// Whether a workload not compiled along is assumed deployed elsewhere.
     pub external: ExternalWorkloads,
     /// What templates warned about since the last [`Hooks::take_warnings`].
@@ -59,9 +58,9 @@ pub(crate) struct Warned {
 }
 
 impl Hooks {
-    pub fn new(kind: TargetKind, external: ExternalWorkloads) -> Self {
+    pub fn new(host_name: HostName, external: ExternalWorkloads) -> Self {
         Hooks {
-            kind,
+            host_name,
             external,
             warnings: Arc::default(),
         }

@@ -423,7 +423,7 @@ pub(crate) fn render_with(
     field: &'static str,
     template: &Template,
 ) -> Result<String, String> {
-    let hooks = Hooks::new(Default::default(), Default::default());
+    let hooks = Hooks::new(|name| Ok(name.to_owned()), Default::default());
     let env = environment(Seed::new("test"), &hooks, &Budget::default());
     let compiled = compile(field, template, Some(library))?;
     let mut rendered = String::new();

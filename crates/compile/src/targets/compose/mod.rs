@@ -26,7 +26,9 @@ use serde_json::{Map, Value};
 
 use crate::files::{NoSourceFiles, SourceFiles};
 pub use crate::provisioners::ExternalWorkloads;
-use crate::provisioners::{self, CommandRunner, NoCommandRunner, Provisioner, TargetContext};
+use crate::provisioners::{
+    self, CommandFields, CommandRunner, NoCommandRunner, Provisioner, TargetContext,
+};
 use crate::resources::{ResourceGraph, location};
 use crate::seed::Seed;
 pub use build::Build;
@@ -322,8 +324,8 @@ type Sections = BTreeMap<&'static str, Map<String, Value>>;
 /// names of the services each resource made.
 fn provisioned_sections(provisioned: &provisioners::Provisioned) -> (Sections, Vec<Vec<String>>) {
     let mut sections = Sections::new();
-    let mut services_of_resource: Vec<Vec<String>> = vec![Vec::new(); provisioned.compose.len()];
-    for (i, fragments) in provisioned.compose.iter().enumerate() {
+    let mut services_of_resource: Vec<Vec<String>> = vec![Vec::new(); provisioned.sections.len()];
+    for (i, fragments) in provisioned.sections.iter().enumerate() {
         for section in ["services", "volumes", "networks", "configs"] {
             if let Some(Value::Object(entries)) = fragments.get(section) {
                 for (name, definition) in entries {
@@ -384,13 +386,34 @@ impl Converter for Options<'_> {
     }
 }
 
+/// What Compose reads of command provisioners' output: score-compose's fields.
+const COMMAND_FIELDS: CommandFields = CommandFields {
+    target: "compose",
+    sections: &[
+        ("compose_services", "services"),
+        ("compose_volumes", "volumes"),
+        ("compose_networks", "networks"),
+    ],
+    ignored: &[
+        (
+            "relative_directories",
+            "score-rs writes no directories beside its output",
+        ),
+        (
+            "relative_file_contents",
+            "score-rs writes no files beside its output",
+        ),
+        ("compose_models", "Compose models are not supported"),
+    ],
+};
+
 impl Provisioning for Options<'_> {
     /// The `--build` flags matched to their containers.
     type Names<'o>
         = Vec<build::Resolved<'o>>
     where
         Self: 'o;
-    const NAME: &'static str = "compose";
+    const KIND: TargetKind = TargetKind::Compose;
     const ACCEPTS: &'static [&'static str] = &["services", "volumes", "networks", "configs"];
 
     fn names<'o>(&'o self, workloads: &[&Workload]) -> Result<Self::Names<'o>, Diagnostics> {
@@ -412,7 +435,11 @@ impl Provisioning for Options<'_> {
         _: &Self::Names<'o>,
     ) -> Result<TargetContext, Diagnostics> {
         Ok(TargetContext {
-            kind: TargetKind::Compose,
+            command_fields: COMMAND_FIELDS,
+            command_input: Map::from_iter([(
+                "compose_project_name".to_owned(),
+                self.project.clone().unwrap_or_default().into(),
+            )]),
             compose_project: self.project.clone(),
             route_port: Some(self.route_port),
             workload_services: workload_services(workloads, |w| Ok(w.name().to_owned()))
@@ -424,10 +451,6 @@ impl Provisioning for Options<'_> {
 
     fn provisioners(&self) -> &[Provisioner] {
         &self.provisioners
-    }
-
-    fn defaults(&self) -> &'static [Provisioner] {
-        provisioners::compose_defaults()
     }
 
     fn seed(&self) -> &Seed {

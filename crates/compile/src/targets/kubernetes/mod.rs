@@ -16,11 +16,14 @@ use std::collections::BTreeMap;
 
 use score_spec::diagnostics::{Diagnostic, Diagnostics};
 use score_spec::{Span, Workload, model::pointer};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::files::{NoSourceFiles, SourceFiles};
 use crate::pipeline::{self, Prepared, Provisioning};
-use crate::provisioners::{self, CommandRunner, NoCommandRunner, Provisioner, TargetContext};
+use crate::provisioners::{
+    self, CommandFields, CommandRunner, HostNameRefused, NoCommandRunner, Provisioner,
+    TargetContext,
+};
 use crate::resources::ResourceGraph;
 use crate::secrets;
 use crate::seed::Seed;
@@ -119,8 +122,13 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
 
     // (manifest, who made it) in output order.
     let mut manifests: Vec<(Value, Origin)> = Vec::new();
-    for (i, list) in provisioned.manifests.iter().enumerate() {
-        manifests.extend(list.iter().map(|m| (m.clone(), Origin::Resource(i))));
+    for (i, sections) in provisioned.sections.iter().enumerate() {
+        let list = sections.get("manifests").and_then(Value::as_array);
+        manifests.extend(
+            list.into_iter()
+                .flatten()
+                .map(|m| (m.clone(), Origin::Resource(i))),
+        );
     }
     let mut warnings =
         provisioning_warnings(&seed, &graph, &workloads, &provisioned, &provisioners);
@@ -191,12 +199,27 @@ impl Converter for Options<'_> {
     }
 }
 
+/// What Kubernetes reads of command provisioners' output: score-k8s's fields.
+const COMMAND_FIELDS: CommandFields = CommandFields {
+    target: "kubernetes",
+    sections: &[("manifests", "manifests")],
+    ignored: &[],
+};
+
+/// The host name of a workload not compiled along: the name of the Service it would get.
+fn host_name(name: &str) -> Result<String, HostNameRefused> {
+    crate::dns::default_service_name(name).ok_or_else(|| HostNameRefused {
+        message: format!("workload name `{name}` cannot name a Service: it starts with a digit, and `svc-{name}` is longer than 63 characters"),
+        help: "compile the workload along, so that its `k8s.score.dev/service-name` annotation names its Service",
+    })
+}
+
 impl Provisioning for Options<'_> {
     type Names<'o>
         = (Vec<String>, Vec<names::Kind>)
     where
         Self: 'o;
-    const NAME: &'static str = "kubernetes";
+    const KIND: TargetKind = TargetKind::Kubernetes;
     const ACCEPTS: &'static [&'static str] = &["manifests"];
 
     /// Names and kinds come first: provisioners need every workload's Service name.
@@ -212,7 +235,12 @@ impl Provisioning for Options<'_> {
         (service_names, _): &Self::Names<'o>,
     ) -> Result<TargetContext, Diagnostics> {
         Ok(TargetContext {
-            kind: TargetKind::Kubernetes,
+            command_fields: COMMAND_FIELDS,
+            command_input: Map::from_iter([(
+                "namespace".to_owned(),
+                self.namespace.clone().unwrap_or_default().into(),
+            )]),
+            host_name,
             namespace: self.namespace.clone(),
             workload_services: workload_services(workloads, |w| {
                 let i = workloads
@@ -229,10 +257,6 @@ impl Provisioning for Options<'_> {
 
     fn provisioners(&self) -> &[Provisioner] {
         &self.provisioners
-    }
-
-    fn defaults(&self) -> &'static [Provisioner] {
-        provisioners::kubernetes_defaults()
     }
 
     fn seed(&self) -> &Seed {
