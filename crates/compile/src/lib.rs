@@ -62,7 +62,7 @@ pub use files::{NoSourceFiles, SourceFiles};
 pub use provisioners::{Provisioner, parse_provisioners};
 pub use score_spec::Workload;
 pub use seed::Seed;
-pub use targets::{ResourceReport, backstage, compose, kubernetes};
+pub use targets::ResourceReport;
 
 // The registry: one entry per target (see `target`).
 target::targets! {

@@ -21,17 +21,21 @@ pub(crate) trait Converter {
     fn convert(&self, workloads: &[Workload]) -> Result<Compiled, Diagnostics>;
 }
 
-/// Defines `Target` and `TargetKind` from one entry per target:
-/// `Variant(options type) = "name" [aliases] "description", "default output file"`.
+/// Defines `Target` and `TargetKind` from one entry per target, and makes each target's module
+/// public at the crate root: `Variant(module::Options) = "name" [aliases] "description",
+/// "default output file";` (`Options<'a>` when the options borrow).
 macro_rules! targets {
     ($(
         $(#[$doc:meta])*
-        $variant:ident($options:ty) = $name:literal [$($alias:literal),*] $description:literal, $output:literal;
+        $variant:ident($module:ident::$options:ident $(<$lt:lifetime>)?)
+            = $name:literal [$($alias:literal),*] $description:literal, $output:literal;
     )*) => {
+        $(pub use targets::$module;)*
+
         /// What to compile to, with that target's options.
         #[non_exhaustive]
         pub enum Target<'a> {
-            $($(#[$doc])* $variant($options),)*
+            $($(#[$doc])* $variant($module::$options$(<$lt>)?),)*
         }
 
         impl Target<'_> {
@@ -71,7 +75,7 @@ macro_rules! targets {
             pub const ALL: &'static [TargetKind] = &[$(TargetKind::$variant),*];
 
             /// The name (`kubernetes`, `compose`, `backstage`), as `--target` takes it.
-            pub fn name(self) -> &'static str {
+            pub const fn name(self) -> &'static str {
                 match self {
                     $(TargetKind::$variant => $name,)*
                 }
