@@ -287,6 +287,23 @@ mod tests {
     }
 
     #[test]
+    fn built_in_templates_know_their_catalogue_line_and_shared_ones_are_one_text() {
+        for p in kubernetes().iter().chain(compose()) {
+            for (field, template) in p.templates() {
+                assert!(template.first_line > 0, "{} {field}", p.uri);
+            }
+        }
+        // The shared `state` of postgres is one text at one line, for both targets.
+        let postgres = |ps: &'static [Provisioner]| ps.iter().find(|p| p.r#type == "postgres");
+        let (k, c) = (
+            postgres(kubernetes()).unwrap(),
+            postgres(compose()).unwrap(),
+        );
+        let (ks, cs) = (k.state.as_ref().unwrap(), c.state.as_ref().unwrap());
+        assert_eq!((&ks.source, ks.first_line), (&cs.source, cs.first_line));
+    }
+
+    #[test]
     fn a_field_written_for_both_and_for_one_target_is_an_error() {
         let text = "macros: ''\nprovisioners:\n- type: t\n  uri: template://x\n  state: 'a: 1'\n  kubernetes:\n    state: 'a: 2'\n  compose: {}\n";
         let error = expand(text).err().unwrap_or_default();
