@@ -54,6 +54,8 @@
 //! assert!(yaml.contains("secretKeyRef:"));
 //! ```
 
+#[cfg(doctest)]
+mod boundary;
 mod dns;
 mod files;
 mod pipeline;
