@@ -223,17 +223,15 @@ fn check(input: &str, path: &Path, root: &Path) -> Result<bool, String> {
     };
     let read = |score_file: &str, source: &str| read_inside(root, score_file, source);
     let image = || Some("registry.example/app:1.0".to_owned());
+    let mut kubernetes_options = kubernetes::Options::default();
+    kubernetes_options.image = image();
+    kubernetes_options.files = &read;
+    let mut compose_options = compose::Options::default();
+    compose_options.image = image();
+    compose_options.files = &read;
     let targets = [
-        Target::Kubernetes(kubernetes::Options {
-            image: image(),
-            files: &read,
-            ..Default::default()
-        }),
-        Target::Compose(compose::Options {
-            image: image(),
-            files: &read,
-            ..Default::default()
-        }),
+        Target::Kubernetes(kubernetes_options),
+        Target::Compose(compose_options),
         Target::Backstage(backstage::Options::default()),
     ];
     for target in &targets {

@@ -12,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use process_wrap::std::{ChildWrapper, CommandWrap};
-use score_compile::provisioners::{Command, CommandError, CommandOutput, CommandRunner, Program};
+use score_compile::{Command, CommandError, CommandOutput, CommandRunner, Program};
 
 /// The default `--provisioner-timeout`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -370,7 +370,7 @@ fn run_child(
             stderr,
         });
     }
-    Ok(CommandOutput { stdout, stderr })
+    Ok(CommandOutput::new(stdout, stderr))
 }
 
 /// Waits until `deadline` for the program to exit, then for its stdout and stderr to close

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use score_compile::kubernetes;
-use score_compile::targets::{backstage, compose};
+use score_compile::{ExternalWorkloads, backstage, compose};
 use score_spec::overrides::Override;
 use score_spec::{Diagnostic, Diagnostics, ParseOptions};
 
@@ -306,13 +306,7 @@ pub fn run(request: Args) -> ExitCode {
         eprintln!("error: {message}");
         ExitCode::from(2)
     };
-    let catalog = backstage::Options {
-        owner: request.owner.clone(),
-        lifecycle: request.lifecycle.clone(),
-        system: request.system.clone(),
-        namespace: request.catalog_namespace.clone(),
-        kubernetes_namespace: request.namespace.clone(),
-    };
+    let catalog = catalog_options(&request);
     let (publish, build) = match check_flags(&request, &catalog) {
         Ok(parsed) => parsed,
         Err(message) => return usage(message),
@@ -358,28 +352,32 @@ pub fn run(request: Args) -> ExitCode {
     let read_source =
         |score_file: &str, path: &str| read_relative(Path::new(score_file), path, max_source);
     let target = match request.target {
-        TargetKind::Kubernetes => score_compile::Target::Kubernetes(kubernetes::Options {
-            namespace: request.namespace,
-            generate_namespace: request.generate_namespace,
-            image: request.image,
-            seed,
-            provisioners,
-            files: &read_source,
-            commands: &runner,
-            external_workloads: external_workloads(request.deny_external_workloads),
-        }),
-        TargetKind::Compose => score_compile::Target::Compose(compose::Options {
-            project: request.project,
-            image: request.image,
-            build,
-            seed,
-            provisioners,
-            files: &read_source,
-            commands: &runner,
-            publish,
-            route_port: request.route_port.unwrap_or(compose::DEFAULT_ROUTE_PORT),
-            external_workloads: external_workloads(request.deny_external_workloads),
-        }),
+        TargetKind::Kubernetes => {
+            let mut options = kubernetes::Options::default();
+            options.namespace = request.namespace;
+            options.generate_namespace = request.generate_namespace;
+            options.image = request.image;
+            options.seed = seed;
+            options.provisioners = provisioners;
+            options.files = &read_source;
+            options.commands = &runner;
+            options.external_workloads = external_workloads(request.deny_external_workloads);
+            score_compile::Target::Kubernetes(options)
+        }
+        TargetKind::Compose => {
+            let mut options = compose::Options::default();
+            options.project = request.project;
+            options.image = request.image;
+            options.build = build;
+            options.seed = seed;
+            options.provisioners = provisioners;
+            options.files = &read_source;
+            options.commands = &runner;
+            options.publish = publish;
+            options.route_port = request.route_port.unwrap_or(compose::DEFAULT_ROUTE_PORT);
+            options.external_workloads = external_workloads(request.deny_external_workloads);
+            score_compile::Target::Compose(options)
+        }
         _ => score_compile::Target::Backstage(catalog),
     };
     let compiled = match score_compile::compile(&workloads, &target) {
@@ -451,11 +449,22 @@ fn refuse_inputs(request: &Args, files: Vec<inputs::Input>) -> Result<Vec<inputs
     Ok(files)
 }
 
-fn external_workloads(deny: bool) -> compose::ExternalWorkloads {
+/// The Backstage options the flags give (checked in `check_flags`).
+fn catalog_options(request: &Args) -> backstage::Options {
+    let mut catalog = backstage::Options::default();
+    catalog.owner = request.owner.clone();
+    catalog.lifecycle = request.lifecycle.clone();
+    catalog.system = request.system.clone();
+    catalog.namespace = request.catalog_namespace.clone();
+    catalog.kubernetes_namespace = request.namespace.clone();
+    catalog
+}
+
+fn external_workloads(deny: bool) -> ExternalWorkloads {
     if deny {
-        compose::ExternalWorkloads::Deny
+        ExternalWorkloads::Deny
     } else {
-        compose::ExternalWorkloads::Assume
+        ExternalWorkloads::Assume
     }
 }
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use score_compile::targets::ResourceReport;
+use score_compile::ResourceReport;
 use score_compile::{Provisioner, compose, kubernetes};
 use serde_json::{Value, json};
 
@@ -84,7 +84,7 @@ pub fn provisioners(args: ProvisionersArgs) -> ExitCode {
         report::compile_problems(&problems, true);
         return ExitCode::from(1);
     }
-    let built_in = score_compile::provisioners::builtin(args.target);
+    let built_in = score_compile::builtin_provisioners(args.target);
     let all: Vec<&Provisioner> = provisioners.iter().chain(built_in).collect();
     match args.format {
         Format::Json => print_json(&Value::Array(
@@ -191,20 +191,22 @@ fn compile_reports(args: &ResourcesArgs) -> Result<Vec<ResourceReport>, ExitCode
     // inspecting a pull request's workloads may not expect that, so each is announced.
     let runner = args.programs.runner(provisioner_files, true);
     let target = match args.target {
-        TargetKind::Kubernetes => score_compile::Target::Kubernetes(kubernetes::Options {
-            image,
-            seed,
-            provisioners,
-            commands: &runner,
-            ..Default::default()
-        }),
-        TargetKind::Compose => score_compile::Target::Compose(compose::Options {
-            image,
-            seed,
-            provisioners,
-            commands: &runner,
-            ..Default::default()
-        }),
+        TargetKind::Kubernetes => {
+            let mut options = kubernetes::Options::default();
+            options.image = image;
+            options.seed = seed;
+            options.provisioners = provisioners;
+            options.commands = &runner;
+            score_compile::Target::Kubernetes(options)
+        }
+        TargetKind::Compose => {
+            let mut options = compose::Options::default();
+            options.image = image;
+            options.seed = seed;
+            options.provisioners = provisioners;
+            options.commands = &runner;
+            score_compile::Target::Compose(options)
+        }
         _ => score_compile::Target::Backstage(Default::default()),
     };
     score_compile::compile(&workloads, &target)

@@ -211,7 +211,7 @@ fn run(command: Command) -> ExitCode {
         Command::Resources(args) => inspect::resources(args),
         Command::Schema { which } => output::print_stdout(match which {
             Schema::Workload => score_spec::SCORE_V1B1_SCHEMA,
-            Schema::Provisioners => score_compile::provisioners::PROVISIONERS_SCHEMA,
+            Schema::Provisioners => score_compile::PROVISIONERS_SCHEMA,
         }),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use score_compile::Compiled;
-use score_compile::targets::compose;
+use score_compile::compose;
 use score_spec::Diagnostic;
 
 /// Refuses (as a usage message) an `-o` or `--env-file` that names one of `inputs` (the Score

@@ -110,11 +110,8 @@ fn benches(c: &mut Criterion) {
                 b.iter(|| kubernetes::compile(black_box(&workloads), &options).unwrap())
             });
             group.bench_function("compose", |b| {
-                let options = score_compile::targets::compose::Options::default();
-                b.iter(|| {
-                    score_compile::targets::compose::compile(black_box(&workloads), &options)
-                        .unwrap()
-                })
+                let options = score_compile::compose::Options::default();
+                b.iter(|| score_compile::compose::compile(black_box(&workloads), &options).unwrap())
             });
             group.bench_function("backstage+yaml", |b| {
                 let options = score_compile::backstage::Options::default();

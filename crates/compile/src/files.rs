@@ -1,11 +1,37 @@
 //! Reading the files a workload's `files[].source` names. The library does no I/O itself: the
 //! caller supplies a [`SourceFiles`] (the `score` command reads the file system).
 
-/// Reads the file a `files` entry's `source` names.
+/// Reads the file a `files` entry's `source` names. Any
+/// `Fn(&str, &str) -> Result<Vec<u8>, String>` is one:
+///
+/// ```
+/// use score_compile::kubernetes;
+///
+/// let text = "\
+/// apiVersion: score.dev/v1b1
+/// metadata:
+///   name: web
+/// containers:
+///   web:
+///     image: nginx
+///     files:
+///       /etc/app.conf:
+///         source: app.conf
+/// ";
+/// let workload = score_spec::parse_workload(text, "web/score.yaml").unwrap().workload;
+/// let read = |score_file: &str, path: &str| match (score_file, path) {
+///     ("web/score.yaml", "app.conf") => Ok(b"debug = false\n".to_vec()),
+///     _ => Err(format!("`{path}` is not here")),
+/// };
+/// let mut options = kubernetes::Options::default();
+/// options.files = &read;
+/// let output = kubernetes::compile(&[workload], &options).unwrap();
+/// assert!(output.to_yaml().contains("debug = false"));
+/// ```
 pub trait SourceFiles {
-    /// Returns the bytes of `path` (as written in the Score file, already checked by
-    /// [`check_source_path`]) relative to the directory of the Score file named `score_file`,
-    /// or a sentence saying why it cannot.
+    /// Returns the bytes of `path` relative to the directory of the Score file named
+    /// `score_file`, or a sentence saying why it cannot. `path` is as written in the Score
+    /// file, already checked to be relative and to stay inside that directory.
     fn read(&self, score_file: &str, path: &str) -> Result<Vec<u8>, String>;
 }
 

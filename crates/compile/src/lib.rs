@@ -1,22 +1,33 @@
 #![warn(missing_docs)]
 //! Compiles validated Score workloads into deployable outputs.
 //!
+//! One entry point, [`compile`], takes the workloads and a [`Target`] (the target with its
+//! options) and returns [`Compiled`]: the documents as data and as the text `score compile`
+//! writes, the warnings, and a [`ResourceReport`] per resource. [`compile_sources`] parses
+//! texts first. Each target also has a module of its own ([`kubernetes`], [`compose`],
+//! [`backstage`]) whose `compile` returns that target's richer output.
+//!
 //! The pipeline, for a set of workloads compiled together:
 //!
-//! 1. [`resources`]: every resource gets a uid; resources with the same uid are shared; the
-//!    references between their params decide the provisioning order;
-//! 2. [`provisioners`]: each resource is provisioned by the first matching provisioner
-//!    (minijinja templates, or a program run through the caller's
-//!    [`CommandRunner`](provisioners::CommandRunner)), giving its outputs and the manifests
-//!    that back it;
-//! 3. [`placeholders`]: `${…}` in variables, files and volumes are substituted from the
-//!    workload's metadata and the resources' outputs; secret outputs stay references
-//!    ([`secrets`]);
-//! 4. a target ([`targets::kubernetes`], [`targets::compose`]) turns workloads and resource
-//!    manifests into output.
+//! 1. every resource gets a uid; resources with the same uid are shared; the references
+//!    between their params decide the provisioning order;
+//! 2. each resource is provisioned by the first matching [`Provisioner`] (the caller's, from
+//!    [`parse_provisioners`], then the [built-in ones](builtin_provisioners)): minijinja
+//!    templates, or a program run through the caller's [`CommandRunner`], giving its outputs
+//!    and the manifests that back it;
+//! 3. `${…}` in variables, files and volumes are substituted from the workload's metadata and
+//!    the resources' outputs (`files[].source` read through the caller's [`SourceFiles`]);
+//!    secret outputs stay references;
+//! 4. a target ([`kubernetes`], [`compose`]) turns workloads and resource manifests into
+//!    output.
 //!
-//! The Backstage target ([`targets::backstage`]) needs only step 1: a catalog describes
-//! workloads and the resources they use, not how they are provisioned.
+//! The Backstage target ([`backstage`]) needs only step 1: a catalog describes workloads and
+//! the resources they use, not how they are provisioned.
+//!
+//! The library does no I/O: files and programs are reached only through the [`SourceFiles`]
+//! and [`CommandRunner`] the caller passes (by default, [`NoSourceFiles`] and
+//! [`NoCommandRunner`] refuse). Generated values come from a [`Seed`]; the same inputs and
+//! seed give byte-identical output.
 //!
 //! ```
 //! use score_compile::kubernetes;
@@ -43,26 +54,33 @@
 //! assert!(yaml.contains("secretKeyRef:"));
 //! ```
 
+#[cfg(doctest)]
+mod boundary;
 mod dns;
-pub mod files;
+mod files;
 mod pipeline;
-pub mod placeholders;
-pub mod provisioners;
-pub mod resources;
-pub mod secrets;
-pub mod seed;
+mod placeholders;
+mod provisioners;
+mod resources;
+mod secrets;
+mod seed;
 mod target;
-pub mod targets;
-pub mod yaml;
+mod targets;
+mod yaml;
 
-use score_spec::{Diagnostics, ParseOptions, SourceFile};
+use score_spec::{Diagnostics, ParseOptions, SourceFile, Workload};
 use serde_json::Value;
 
+// The public surface: everything an embedder names is re-exported here, once. The modules
+// themselves are private, so what is not listed here (or inside a target module) is free to
+// change. `tests/public_api.rs` uses each of these, so removing one fails to compile.
 pub use files::{NoSourceFiles, SourceFiles};
-pub use provisioners::{Provisioner, parse_provisioners};
-pub use score_spec::Workload;
-pub use seed::Seed;
-pub use targets::ResourceReport;
+pub use provisioners::{
+    Command, CommandError, CommandOutput, CommandRunner, ExternalWorkloads, NoCommandRunner,
+    PROVISIONERS_SCHEMA, Program, Provisioner, builtin as builtin_provisioners, parse_provisioners,
+};
+pub use seed::{DEFAULT_SEED, Seed};
+pub use targets::{Declarer, ResourceReport};
 
 // The registry: one entry per target (see `target`).
 target::targets! {

@@ -20,7 +20,7 @@ pub const DEFAULT_SEED: &str = "score-rs-default-seed";
 
 /// Character sets for [`Seed::string`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Charset {
+pub(crate) enum Charset {
     /// `A-Z a-z 0-9`: passwords that need no quoting or URL-encoding anywhere.
     Alphanumeric,
     /// `a-z 0-9`: usable in host names and bucket names.
@@ -54,6 +54,16 @@ impl Charset {
 
 /// The secret every generated value is derived from. Two seeds are equal when their secrets
 /// are; `Debug` does not show the secret.
+///
+/// ```
+/// use score_compile::{Seed, kubernetes};
+///
+/// let mut options = kubernetes::Options::default();
+/// assert!(options.seed.is_default()); // public: fit for development clusters only
+/// options.seed = Seed::new("a secret from the CI's secret store");
+/// assert!(!options.seed.is_default());
+/// assert_eq!(format!("{:?}", options.seed), "Seed(<secret>)");
+/// ```
 #[derive(Clone)]
 pub struct Seed {
     secret: String,
@@ -156,7 +166,13 @@ impl Seed {
     }
 
     /// `length` characters of `charset`, determined by the seed, `scope` and `counter`.
-    pub fn string(&self, scope: &str, counter: u64, length: usize, charset: Charset) -> String {
+    pub(crate) fn string(
+        &self,
+        scope: &str,
+        counter: u64,
+        length: usize,
+        charset: Charset,
+    ) -> String {
         let alphabet = charset.alphabet();
         // The largest multiple of the alphabet size that fits a byte: bytes above it are
         // skipped so that every character is equally likely.

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use score_compile::backstage::{self, Options, Output};
 use score_compile::kubernetes;
-use score_compile::targets::backstage::{self, Options, Output};
 use score_spec::{Diagnostics, Workload};
 use serde_json::Value;
 
@@ -182,13 +182,12 @@ fn annotations_win_over_options_which_win_over_defaults() {
     assert!(p["metadata"].get("namespace").is_none());
     assert!(p["metadata"].get("tags").is_none());
 
-    let options = Options {
-        owner: Some("group:platform".into()),
-        lifecycle: Some("deprecated".into()),
-        system: Some("legacy".into()),
-        namespace: Some("ops".into()),
-        kubernetes_namespace: Some("shop-prod".into()),
-    };
+    let mut options = Options::default();
+    options.owner = Some("group:platform".into());
+    options.lifecycle = Some("deprecated".into());
+    options.system = Some("legacy".into());
+    options.namespace = Some("ops".into());
+    options.kubernetes_namespace = Some("shop-prod".into());
     let out = ok_with(&[annotated, plain], &options);
     let a = entity(&out, "Component", "annotated");
     assert_eq!(a["spec"]["owner"], "group:payments");
@@ -346,11 +345,9 @@ fn bad_annotations_are_errors_at_their_place() {
 
 #[test]
 fn bad_options_are_errors_naming_the_option() {
-    let options = Options {
-        owner: Some("group:".into()),
-        namespace: Some("Ops".into()),
-        ..Options::default()
-    };
+    let mut options = Options::default();
+    options.owner = Some("group:".into());
+    options.namespace = Some("Ops".into());
     let problems = options.problems();
     let fields: Vec<&str> = problems.iter().map(|(f, _)| *f).collect();
     assert_eq!(fields, ["owner", "namespace"]);
@@ -404,10 +401,8 @@ fn the_fixture_catalog() {
         let text = std::fs::read_to_string(&path).unwrap();
         workloads.push(workload(&format!("{name}/score.yaml"), &text));
     }
-    let options = Options {
-        owner: Some("group:platform".into()),
-        ..Options::default()
-    };
+    let mut options = Options::default();
+    options.owner = Some("group:platform".into());
     let out = ok_with(&workloads, &options);
     assert!(out.warnings.is_empty());
     workloads.reverse();

@@ -125,10 +125,8 @@ fn a_provisioner_files_supported_params_still_refuse_other_params() {
     database: db
 ";
     let provisioners = parse_provisioners(file, "acme.yaml").expect("valid");
-    let options = kubernetes::Options {
-        provisioners,
-        ..kubernetes::Options::default()
-    };
+    let mut options = kubernetes::Options::default();
+    options.provisioners = provisioners;
     let text = POSTGRES.replace("      password: secret\n", "      sise: small\n");
     let diagnostics = kubernetes::compile(&[workload(&text)], &options).expect_err("refused");
     let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.code == CODE).collect();

@@ -2,7 +2,11 @@
 //! compile that uses each of them.
 
 use score_compile::kubernetes::{self, MANAGED_BY, Options};
-use score_compile::provisioners::kubernetes_defaults;
+use score_compile::{Provisioner, TargetKind, builtin_provisioners};
+
+fn kubernetes_defaults() -> &'static [Provisioner] {
+    builtin_provisioners(TargetKind::Kubernetes)
+}
 
 /// One resource per built-in provisioner: `(type, class)`.
 const RESOURCES: &str = "

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{TWO_BUCKETS, policy_of};
-use score_compile::targets::compose::{self, Options, Output, Publish};
+use score_compile::compose::{self, Options, Output, Publish};
 use score_spec::{Diagnostics, Workload};
 use serde_json::Value;
 
@@ -206,28 +206,15 @@ fn http_probes_are_a_warning_not_a_silent_drop() {
 #[test]
 fn publish_puts_a_port_on_the_network_owner() {
     let w = [workload("hello.yaml", HELLO)];
-    let publish = vec!["8080:hello:3000".parse::<Publish>().unwrap()];
-    let out = compile_with(
-        &w,
-        &Options {
-            publish,
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let mut options = Options::default();
+    options.publish = vec!["8080:hello:3000".parse::<Publish>().unwrap()];
+    let out = compile_with(&w, &options).unwrap();
     assert_eq!(service(&out, "hello-main")["ports"][0]["published"], "8080");
     assert_eq!(service(&out, "hello-main")["ports"][0]["target"], 3000);
     assert!("8080:hello".parse::<Publish>().is_err());
     assert!("x:hello:80".parse::<Publish>().is_err());
-    let publish = vec!["8080:nobody:3000".parse::<Publish>().unwrap()];
-    let d = compile_with(
-        &w,
-        &Options {
-            publish,
-            ..Options::default()
-        },
-    )
-    .unwrap_err();
+    options.publish = vec!["8080:nobody:3000".parse::<Publish>().unwrap()];
+    let d = compile_with(&w, &options).unwrap_err();
     assert_eq!(d.iter().next().unwrap().code, "score::compose::publish");
 }
 
@@ -295,14 +282,9 @@ resources:
     type: volume
 ";
     let w = [workload("app.yaml", text)];
-    let out = compile_with(
-        &w,
-        &Options {
-            provisioners,
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let mut options = Options::default();
+    options.provisioners = provisioners;
+    let out = compile_with(&w, &options).unwrap();
     let mounts = service(&out, "app-app")["volumes"].as_array().unwrap();
     assert_eq!(mounts[0]["type"], "tmpfs");
     assert_eq!(mounts[0]["tmpfs"]["size"], 10000000);
@@ -332,7 +314,7 @@ fn output_is_deterministic_and_order_independent() {
 
 // Command provisioners (`cmd://`) for Compose, with a fake runner: score-compose's fields.
 
-use score_compile::provisioners::{Command, CommandError, CommandOutput, CommandRunner};
+use score_compile::{Command, CommandError, CommandOutput, CommandRunner};
 use std::cell::RefCell;
 
 struct FakeRunner {
@@ -345,10 +327,10 @@ impl CommandRunner for FakeRunner {
         self.stdin
             .borrow_mut()
             .push(serde_json::from_slice(&command.stdin).unwrap());
-        Ok(CommandOutput {
-            stdout: self.stdout.as_bytes().to_vec(),
-            stderr: Vec::new(),
-        })
+        Ok(CommandOutput::new(
+            self.stdout.as_bytes().to_vec(),
+            Vec::new(),
+        ))
     }
 }
 
@@ -371,16 +353,14 @@ fn compile_cache(stdout: &'static str) -> (Result<Output, Diagnostics>, Vec<Valu
         stdout,
         stdin: RefCell::new(Vec::new()),
     };
-    let options = Options {
-        project: Some("shop".into()),
-        provisioners: score_compile::parse_provisioners(
-            "- uri: cmd://memcached-provisioner\n  type: memcached\n",
-            "memcached.yaml",
-        )
-        .unwrap(),
-        commands: &runner,
-        ..Options::default()
-    };
+    let mut options = Options::default();
+    options.project = Some("shop".into());
+    options.provisioners = score_compile::parse_provisioners(
+        "- uri: cmd://memcached-provisioner\n  type: memcached\n",
+        "memcached.yaml",
+    )
+    .unwrap();
+    options.commands = &runner;
     let result = compile_with(&[workload("app.yaml", CACHE_APP)], &options);
     (result, runner.stdin.into_inner())
 }

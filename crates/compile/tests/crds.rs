@@ -242,11 +242,9 @@ fn every_httproute() -> Vec<Value> {
     store.retain(|p| !p.ends_with("score-ai.yaml"));
     let community = root().join("testdata/provisioners/community.provisioners.yaml");
     let community = std::fs::read_to_string(&community).expect("community provisioners");
-    let with_community = Options {
-        provisioners: parse_provisioners(&community, "community.provisioners.yaml")
-            .expect("community provisioners parse"),
-        ..Options::default()
-    };
+    let mut with_community = Options::default();
+    with_community.provisioners = parse_provisioners(&community, "community.provisioners.yaml")
+        .expect("community provisioners parse");
     routes.extend(httproutes(&load(&store), &with_community));
     let cases = routed(
         "  root:

@@ -3,9 +3,9 @@
 //! compile get the host name that workload would get, with one warning each; the caller can
 //! make them errors instead.
 
+use score_compile::ExternalWorkloads;
+use score_compile::compose;
 use score_compile::kubernetes;
-use score_compile::provisioners::ExternalWorkloads;
-use score_compile::targets::compose;
 use score_spec::{Diagnostic, Diagnostics, Workload};
 use serde_json::Value;
 
@@ -59,18 +59,14 @@ fn workload(text: &str) -> Workload {
 }
 
 fn kubernetes(text: &str, external: ExternalWorkloads) -> Result<kubernetes::Output, Diagnostics> {
-    let options = kubernetes::Options {
-        external_workloads: external,
-        ..kubernetes::Options::default()
-    };
+    let mut options = kubernetes::Options::default();
+    options.external_workloads = external;
     kubernetes::compile(&[workload(text)], &options)
 }
 
 fn compose(text: &str, external: ExternalWorkloads) -> Result<compose::Output, Diagnostics> {
-    let options = compose::Options {
-        external_workloads: external,
-        ..compose::Options::default()
-    };
+    let mut options = compose::Options::default();
+    options.external_workloads = external;
     compose::compile(&[workload(text)], &options)
 }
 

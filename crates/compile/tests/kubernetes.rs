@@ -67,8 +67,27 @@ fn settings() -> insta::Settings {
     settings
 }
 
+/// The default options with the caller's `provisioners`.
+fn with_provisioners(provisioners: Vec<score_compile::Provisioner>) -> Options<'static> {
+    let mut options = Options::default();
+    options.provisioners = provisioners;
+    options
+}
+
+/// The default options, reading `files[].source` with `files`.
+fn reading(files: &dyn score_compile::SourceFiles) -> Options<'_> {
+    let mut options = Options::default();
+    options.files = files;
+    options
+}
+
+/// `value` written as the Kubernetes target writes a manifest (its key order, its block
+/// scalars): the one document of an `Output` holding only `value`.
 fn yaml(value: &Value) -> String {
-    score_compile::yaml::to_yaml(value)
+    let mut out = kubernetes::compile(&[], &Options::default()).expect("nothing to compile");
+    out.manifests = vec![value.clone()];
+    let text = out.to_yaml();
+    text.strip_prefix("---\n").expect("one document").to_owned()
 }
 
 const WEB_WITH_DB: &str = "\
@@ -145,14 +164,9 @@ fn generated_passwords_appear_only_in_secrets() {
 fn the_seed_changes_passwords_but_not_names() {
     let w = [workload("web.yaml", WEB_WITH_DB)];
     let with = |seed: &str| {
-        kubernetes::compile(
-            &w,
-            &Options {
-                seed: Seed::new(seed),
-                ..Options::default()
-            },
-        )
-        .unwrap()
+        let mut options = Options::default();
+        options.seed = Seed::new(seed);
+        kubernetes::compile(&w, &options).unwrap()
     };
     let (a, b, a2) = (with("one"), with("two"), with("one"));
     assert_eq!(a.to_yaml(), a2.to_yaml());
@@ -209,10 +223,8 @@ fn the_public_default_seed_is_a_warning_once_per_compile_when_it_generated_somet
     );
 
     // A seed of one's own: nothing to say.
-    let seeded = Options {
-        seed: Seed::new("kept-in-a-vault"),
-        ..Options::default()
-    };
+    let mut seeded = Options::default();
+    seeded.seed = Seed::new("kept-in-a-vault");
     let out = kubernetes::compile(&[workload("web.yaml", WEB_WITH_DB)], &seeded).unwrap();
     assert!(out.warnings.is_empty(), "{}", out.warnings);
 }
@@ -522,14 +534,7 @@ resources:
     .unwrap();
     let class = text.replace("type: teleporter", "type: teleporter\n    class: huge");
     let w = [workload("web.yaml", &class)];
-    let d = kubernetes::compile(
-        &w,
-        &Options {
-            provisioners,
-            ..Options::default()
-        },
-    )
-    .unwrap_err();
+    let d = kubernetes::compile(&w, &with_provisioners(provisioners)).unwrap_err();
     let first = d.iter().next().unwrap();
     assert!(first.message.contains("class `huge`"), "{}", first.message);
     assert!(first.help.as_deref().unwrap().contains("class `small`"));
@@ -695,14 +700,7 @@ containers:
         }
     };
     let w = [workload("app/score.yaml", text)];
-    let d = kubernetes::compile(
-        &w,
-        &Options {
-            files: &read,
-            ..Options::default()
-        },
-    )
-    .unwrap_err();
+    let d = kubernetes::compile(&w, &reading(&read)).unwrap_err();
     let first = d.iter().next().unwrap();
     assert_eq!(first.code, "score::file::unreadable");
     assert!(first.message.contains("leads out of"), "{}", first.message);
@@ -711,14 +709,7 @@ containers:
         "app/score.yaml",
         &text.replace("      /etc/escape:\n        source: ../secret.txt\n", ""),
     )];
-    let out = kubernetes::compile(
-        &w,
-        &Options {
-            files: &read,
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let out = kubernetes::compile(&w, &reading(&read)).unwrap();
     assert_eq!(
         object(&out, "ConfigMap", "web-files")["data"]["web.etc_motd"],
         "hello web\n"
@@ -743,14 +734,7 @@ fn a_user_provisioner_overrides_a_built_in_one() {
     )
     .unwrap();
     let w = [workload("web.yaml", WEB_WITH_DB)];
-    let out = kubernetes::compile(
-        &w,
-        &Options {
-            provisioners,
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let out = kubernetes::compile(&w, &with_provisioners(provisioners)).unwrap();
     assert_eq!(
         count(&out, "StatefulSet"),
         0,
@@ -776,14 +760,7 @@ fn a_provisioner_missing_an_expected_output_is_an_error() {
     )
     .unwrap();
     let w = [workload("web.yaml", WEB_WITH_DB)];
-    let d = kubernetes::compile(
-        &w,
-        &Options {
-            provisioners,
-            ..Options::default()
-        },
-    )
-    .unwrap_err();
+    let d = kubernetes::compile(&w, &with_provisioners(provisioners)).unwrap_err();
     let first = d.iter().next().unwrap();
     assert_eq!(first.code, "score::provisioner::missing-output");
     assert!(first.message.contains("`password`"), "{}", first.message);
@@ -909,15 +886,10 @@ fn image_dot_needs_an_image_and_namespace_lands_everywhere() {
     let w = [workload("web.yaml", text)];
     let d = compile(&w).unwrap_err();
     assert_eq!(d.iter().next().unwrap().code, "score::image::missing");
-    let out = kubernetes::compile(
-        &w,
-        &Options {
-            image: Some("registry.example/web:1.2".into()),
-            namespace: Some("shop".into()),
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let mut options = Options::default();
+    options.image = Some("registry.example/web:1.2".into());
+    options.namespace = Some("shop".into());
+    let out = kubernetes::compile(&w, &options).unwrap();
     let deployment = object(&out, "Deployment", "web");
     assert_eq!(
         deployment["spec"]["template"]["spec"]["containers"][0]["image"],
@@ -967,14 +939,7 @@ fn hostile_or_broken_provisioner_templates_fail_cleanly() {
             .collect::<String>();
         let file = format!("- uri: template://hostile\n  type: postgres\n  {field}: |\n{indented}");
         let provisioners = parse_provisioners(&file, "hostile.yaml").unwrap();
-        let d = kubernetes::compile(
-            &w,
-            &Options {
-                provisioners,
-                ..Options::default()
-            },
-        )
-        .unwrap_err();
+        let d = kubernetes::compile(&w, &with_provisioners(provisioners)).unwrap_err();
         let first = d.iter().next().unwrap();
         assert_eq!(first.code, "score::provisioner::failed", "{template}");
         assert!(
@@ -1029,14 +994,7 @@ resources:
         .unwrap()
     };
     let w = [workload("web.yaml", text)];
-    let d = kubernetes::compile(
-        &w,
-        &Options {
-            provisioners: provisioners(),
-            ..Options::default()
-        },
-    )
-    .unwrap_err();
+    let d = kubernetes::compile(&w, &with_provisioners(provisioners())).unwrap_err();
     assert_eq!(
         d.iter().next().unwrap().code,
         "score::kubernetes::claim-on-deployment"
@@ -1046,14 +1004,7 @@ resources:
         "  name: web\n  annotations:\n    k8s.score.dev/kind: StatefulSet\n",
     );
     let w = [workload("web.yaml", &stateful)];
-    let out = kubernetes::compile(
-        &w,
-        &Options {
-            provisioners: provisioners(),
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let out = kubernetes::compile(&w, &with_provisioners(provisioners())).unwrap();
     let set = object(&out, "StatefulSet", "web");
     assert_eq!(
         set["spec"]["volumeClaimTemplates"][0]["metadata"]["name"],
@@ -1078,7 +1029,7 @@ resources:
 // Command provisioners (`cmd://`), with a fake runner returning canned answers: what the
 // program is sent, and what becomes of what it prints.
 
-use score_compile::provisioners::{Command, CommandError, CommandOutput, CommandRunner, Program};
+use score_compile::{Command, CommandError, CommandOutput, CommandRunner, Program};
 use std::cell::RefCell;
 
 /// What a runner was asked to run.
@@ -1097,10 +1048,10 @@ struct FakeRunner {
 
 impl FakeRunner {
     fn printing(stdout: &str) -> Self {
-        FakeRunner::answering(Ok(CommandOutput {
-            stdout: stdout.as_bytes().to_vec(),
-            stderr: b"debug: called\n".to_vec(),
-        }))
+        FakeRunner::answering(Ok(CommandOutput::new(
+            stdout.as_bytes().to_vec(),
+            b"debug: called\n".to_vec(),
+        )))
     }
 
     fn answering(answer: Result<CommandOutput, CommandError>) -> Self {
@@ -1168,12 +1119,10 @@ fn compile_with_commands(
     runner: &FakeRunner,
     namespace: Option<&str>,
 ) -> Result<Output, Diagnostics> {
-    let options = Options {
-        namespace: namespace.map(str::to_owned),
-        provisioners: parse_provisioners(GREETING_PROVISIONERS, "conf/greeting.yaml").unwrap(),
-        commands: runner,
-        ..Options::default()
-    };
+    let mut options = Options::default();
+    options.namespace = namespace.map(str::to_owned);
+    options.provisioners = parse_provisioners(GREETING_PROVISIONERS, "conf/greeting.yaml").unwrap();
+    options.commands = runner;
     kubernetes::compile(&[workload("greeter.yaml", GREETER)], &options)
 }
 
@@ -1243,11 +1192,9 @@ fn command_provisioner_shared_state_reaches_later_resources() {
     // Two resources with the same provisioner: the second is sent what the first merged.
     let two = GREETER.replace("resources:\n", "resources:\n  bye:\n    type: greeting\n");
     let runner = FakeRunner::printing(GREETING_ANSWER);
-    let options = Options {
-        provisioners: parse_provisioners(GREETING_PROVISIONERS, "greeting.yaml").unwrap(),
-        commands: &runner,
-        ..Options::default()
-    };
+    let mut options = Options::default();
+    options.provisioners = parse_provisioners(GREETING_PROVISIONERS, "greeting.yaml").unwrap();
+    options.commands = &runner;
     let d = kubernetes::compile(&[workload("greeter.yaml", &two)], &options);
     // Both print the same Secret: identical objects collapse.
     let out = d.unwrap();
@@ -1406,10 +1353,8 @@ fn command_provisioner_outputs_are_checked_like_templates() {
 
 #[test]
 fn command_provisioners_need_a_runner() {
-    let options = Options {
-        provisioners: parse_provisioners(GREETING_PROVISIONERS, "greeting.yaml").unwrap(),
-        ..Options::default()
-    };
+    let mut options = Options::default();
+    options.provisioners = parse_provisioners(GREETING_PROVISIONERS, "greeting.yaml").unwrap();
     let d = kubernetes::compile(&[workload("greeter.yaml", GREETER)], &options).unwrap_err();
     let first = d.iter().next().unwrap();
     assert!(

@@ -36,13 +36,9 @@ fn compile_with(outputs: &str) -> Result<kubernetes::Output, Diagnostics> {
     );
     let provisioners = parse_provisioners(&file, "big.provisioners.yaml")
         .unwrap_or_else(|d| panic!("provisioner file does not parse:\n{d}"));
-    kubernetes::compile(
-        &[workload(WEB)],
-        &Options {
-            provisioners,
-            ..Options::default()
-        },
-    )
+    let mut options = Options::default();
+    options.provisioners = provisioners;
+    kubernetes::compile(&[workload(WEB)], &options)
 }
 
 /// The single error of a compile that must fail on the template limit.
@@ -211,14 +207,9 @@ fn a_files_config_map_over_one_mebibyte_is_a_warning_at_the_largest_file() {
 fn a_provisioned_secret_over_one_mebibyte_is_a_warning_at_the_resource() {
     let file = "- uri: template://test/big\n  type: big\n  outputs: |\n    value: x\n  manifests: |\n    - apiVersion: v1\n      kind: Secret\n      metadata:\n        name: big\n      stringData:\n        k: {{ \"x\" * 1100000 }}\n";
     let provisioners = parse_provisioners(file, "big.provisioners.yaml").unwrap();
-    let out = kubernetes::compile(
-        &[workload(WEB)],
-        &Options {
-            provisioners,
-            ..Options::default()
-        },
-    )
-    .unwrap_or_else(|d| panic!("{d}"));
+    let mut options = Options::default();
+    options.provisioners = provisioners;
+    let out = kubernetes::compile(&[workload(WEB)], &options).unwrap_or_else(|d| panic!("{d}"));
     let found: Vec<_> = out
         .warnings
         .iter()

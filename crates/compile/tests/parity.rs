@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use score_compile::targets::compose;
-use score_compile::targets::kubernetes;
+use score_compile::compose;
+use score_compile::kubernetes;
 use score_spec::Workload;
 use serde_json::{Map, Value};
 

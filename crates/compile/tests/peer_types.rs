@@ -3,9 +3,9 @@
 //! environment references in Compose file contents. Whole outputs are insta snapshots in
 //! `testdata/snapshots/<target>/peer-types.snap`.
 
+use score_compile::Seed;
+use score_compile::compose;
 use score_compile::kubernetes;
-use score_compile::seed::Seed;
-use score_compile::targets::compose;
 use score_spec::{Diagnostics, Workload};
 use serde_json::Value;
 
@@ -41,10 +41,8 @@ fn workload(origin: &str, text: &str) -> Workload {
 }
 
 fn k8s_with(text: &str, seed: &str) -> Result<kubernetes::Output, Diagnostics> {
-    let options = kubernetes::Options {
-        seed: Seed::new(seed),
-        ..kubernetes::Options::default()
-    };
+    let mut options = kubernetes::Options::default();
+    options.seed = Seed::new(seed);
     kubernetes::compile(&[workload("shop.yaml", text)], &options)
 }
 
@@ -83,9 +81,9 @@ fn secret_key_ref(out: &kubernetes::Output, variable: &str) -> (String, String) 
 }
 
 fn outputs_of<'a>(
-    reports: &'a [score_compile::targets::ResourceReport],
+    reports: &'a [score_compile::ResourceReport],
     r#type: &str,
-) -> &'a score_compile::targets::ResourceReport {
+) -> &'a score_compile::ResourceReport {
     reports.iter().find(|r| r.r#type == r#type).unwrap()
 }
 

@@ -7,8 +7,12 @@
 //! shown to fail where it must.
 
 use score_compile::kubernetes::{self, Options, Output};
-use score_compile::provisioners::kubernetes_defaults;
+use score_compile::{Provisioner, TargetKind, builtin_provisioners};
 use serde_json::{Value, json};
+
+fn kubernetes_defaults() -> &'static [Provisioner] {
+    builtin_provisioners(TargetKind::Kubernetes)
+}
 
 /// Volume types the "restricted" profile allows.
 const ALLOWED_VOLUMES: &[&str] = &[

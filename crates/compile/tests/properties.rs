@@ -316,23 +316,15 @@ fn read_config(_score_file: &str, path: &str) -> Result<Vec<u8>, String> {
 
 fn targets() -> [(&'static str, Target<'static>); 3] {
     let image = || Some("registry.example/app:1.0".to_owned());
+    let mut kubernetes_options = kubernetes::Options::default();
+    kubernetes_options.image = image();
+    kubernetes_options.files = &read_config;
+    let mut compose_options = compose::Options::default();
+    compose_options.image = image();
+    compose_options.files = &read_config;
     [
-        (
-            "kubernetes",
-            Target::Kubernetes(kubernetes::Options {
-                image: image(),
-                files: &read_config,
-                ..Default::default()
-            }),
-        ),
-        (
-            "compose",
-            Target::Compose(compose::Options {
-                image: image(),
-                files: &read_config,
-                ..Default::default()
-            }),
-        ),
+        ("kubernetes", Target::Kubernetes(kubernetes_options)),
+        ("compose", Target::Compose(compose_options)),
         (
             "backstage",
             Target::Backstage(backstage::Options::default()),

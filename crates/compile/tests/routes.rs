@@ -2,8 +2,8 @@
 //! check, `check_route`), a regular-expression path is routed as one, and on Compose the
 //! routes' proxy port can move and may not clash with `--publish`.
 
-use score_compile::targets::compose::{self, Publish};
-use score_compile::targets::kubernetes;
+use score_compile::compose::{self, Publish};
+use score_compile::kubernetes;
 use score_spec::{Diagnostic, Diagnostics, Workload};
 use serde_json::Value;
 
@@ -276,10 +276,8 @@ fn the_route_proxy_port_moves_and_may_not_clash_with_publish() {
     assert_eq!(published(&out, "score-routing"), ["8080"]);
 
     // The README's example: the workload's port on host port 8080, where the proxy is.
-    let clash = compose::Options {
-        publish: publish(&["8080:hello-world:80"]),
-        ..compose::Options::default()
-    };
+    let mut clash = compose::Options::default();
+    clash.publish = publish(&["8080:hello-world:80"]);
     let d = only(compose_with(w(), &clash).unwrap_err());
     assert_eq!(d.code, "score::compose::port-clash");
     assert!(
@@ -297,18 +295,14 @@ fn the_route_proxy_port_moves_and_may_not_clash_with_publish() {
     assert!(d.help.unwrap().contains("`--route-port 8081`"));
     assert_eq!(d.pointer, "/resources/route");
 
-    let moved = compose::Options {
-        route_port: 9090,
-        ..clash
-    };
+    let mut moved = clash;
+    moved.route_port = 9090;
     let out = compose_with(w(), &moved).expect("no clash once the proxy moved");
     assert_eq!(published(&out, "score-routing"), ["9090"]);
     assert_eq!(published(&out, "hello-world-web"), ["8080"]);
 
-    let twice = compose::Options {
-        publish: publish(&["3000:hello-world:80", "3000:hello-world:81"]),
-        ..compose::Options::default()
-    };
+    let mut twice = compose::Options::default();
+    twice.publish = publish(&["3000:hello-world:80", "3000:hello-world:81"]);
     let d = only(compose_with(w(), &twice).unwrap_err());
     assert_eq!(d.code, "score::compose::port-clash");
     assert_eq!(

@@ -186,12 +186,14 @@ pub(crate) fn for_target(name: &str) -> &'static [Provisioner] {
 }
 
 /// The built-in Kubernetes provisioners.
-pub(crate) fn kubernetes() -> &'static [Provisioner] {
+#[cfg(test)]
+fn kubernetes() -> &'static [Provisioner] {
     &catalogue().targets[0]
 }
 
 /// The built-in Compose provisioners.
-pub(crate) fn compose() -> &'static [Provisioner] {
+#[cfg(test)]
+fn compose() -> &'static [Provisioner] {
     &catalogue().targets[1]
 }
 
@@ -293,6 +295,23 @@ mod tests {
         // Every type with state or init: postgres, postgres-instance, mysql, redis, mongodb,
         // amqp, s3, kafka-topic, mssql, elasticsearch (twice each), route (two on Kubernetes).
         assert_eq!(compared, 22);
+    }
+
+    #[test]
+    fn built_in_templates_know_their_catalogue_line_and_shared_ones_are_one_text() {
+        for p in kubernetes().iter().chain(compose()) {
+            for (field, template) in p.templates() {
+                assert!(template.first_line > 0, "{} {field}", p.uri);
+            }
+        }
+        // The shared `state` of postgres is one text at one line, for both targets.
+        let postgres = |ps: &'static [Provisioner]| ps.iter().find(|p| p.r#type == "postgres");
+        let (k, c) = (
+            postgres(kubernetes()).unwrap(),
+            postgres(compose()).unwrap(),
+        );
+        let (ks, cs) = (k.state.as_ref().unwrap(), c.state.as_ref().unwrap());
+        assert_eq!((&ks.source, ks.first_line), (&cs.source, cs.first_line));
     }
 
     #[test]

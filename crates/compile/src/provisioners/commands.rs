@@ -134,6 +134,7 @@ pub struct CommandSpec {
 
 /// One run of a command provisioner's program, for a [`CommandRunner`].
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Command<'a> {
     /// The provisioner's uri, for messages.
     pub uri: &'a str,
@@ -151,7 +152,15 @@ pub struct Command<'a> {
 }
 
 /// What a program printed, when it succeeded.
+///
+/// ```
+/// use score_compile::CommandOutput;
+///
+/// let output = CommandOutput::new(br#"{"resource_outputs": {"host": "db"}}"#.to_vec(), Vec::new());
+/// assert!(output.stderr.is_empty());
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CommandOutput {
     /// The program's answer: one JSON object of the protocol.
     pub stdout: Vec<u8>,
@@ -159,8 +168,16 @@ pub struct CommandOutput {
     pub stderr: Vec<u8>,
 }
 
+impl CommandOutput {
+    /// What a program that succeeded printed on `stdout` and `stderr`.
+    pub fn new(stdout: Vec<u8>, stderr: Vec<u8>) -> Self {
+        CommandOutput { stdout, stderr }
+    }
+}
+
 /// Why a program gave no usable output.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CommandError {
     /// The caller gave no way to run programs (see [`NoCommandRunner`]).
     NoRunner,
@@ -202,6 +219,50 @@ pub enum CommandError {
 /// Runs the programs of command provisioners. The library never starts a process: the caller
 /// decides whether and how (the `score` CLI resolves the uri, runs the program without a
 /// shell, with a timeout).
+///
+/// A runner that answers one program with canned outputs instead of running anything:
+///
+/// ```
+/// use score_compile::{Command, CommandError, CommandOutput, CommandRunner, Program, kubernetes};
+///
+/// struct Canned;
+///
+/// impl CommandRunner for Canned {
+///     fn run(&self, command: &Command) -> Result<CommandOutput, CommandError> {
+///         match command.program {
+///             Program::OnPath(name) if name == "provision-db" => Ok(CommandOutput::new(
+///                 br#"{"resource_outputs": {"host": "db.internal"}}"#.to_vec(),
+///                 Vec::new(),
+///             )),
+///             _ => Err(CommandError::Start(format!("`{}` is not allowed here", command.uri))),
+///         }
+///     }
+/// }
+///
+/// let text = "\
+/// apiVersion: score.dev/v1b1
+/// metadata:
+///   name: web
+/// containers:
+///   web:
+///     image: nginx
+///     variables:
+///       DB_HOST: ${resources.db.host}
+/// resources:
+///   db:
+///     type: postgres
+/// ";
+/// let workload = score_spec::parse_workload(text, "score.yaml").unwrap().workload;
+/// let mut options = kubernetes::Options::default();
+/// options.provisioners = score_compile::parse_provisioners(
+///     "- uri: cmd://provision-db\n  type: postgres\n",
+///     "provisioners.yaml",
+/// )
+/// .unwrap();
+/// options.commands = &Canned;
+/// let output = kubernetes::compile(&[workload], &options).unwrap();
+/// assert!(output.to_yaml().contains("value: db.internal"));
+/// ```
 pub trait CommandRunner {
     /// Runs `command`'s program with its arguments, writes `command.stdin` to it and waits
     /// for it to end. Only a successful run is `Ok`; the library then reads its stdout. When

@@ -39,14 +39,14 @@
 
 mod budget;
 mod catalogue;
-pub mod commands;
+pub(crate) mod commands;
 mod external;
 mod go_template;
 mod provision;
 mod rewrite;
 mod route;
 mod signals;
-pub mod templates;
+pub(crate) mod templates;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -61,20 +61,17 @@ pub(crate) use commands::CommandFields;
 pub use commands::{
     Command, CommandError, CommandOutput, CommandRunner, CommandSpec, NoCommandRunner, Program,
 };
-pub use provision::{Provisioned, TargetContext, provision};
+pub(crate) use provision::{Provisioned, TargetContext, provision};
 
 /// What a `service` or `service-port` resource naming a workload that is not compiled along
 /// gets: the usual case when each repository compiles its own workload.
 ///
 /// ```
-/// use score_compile::kubernetes::Options;
-/// use score_compile::provisioners::ExternalWorkloads;
+/// use score_compile::{ExternalWorkloads, kubernetes};
 ///
 /// // CI compiling every workload together: a workload missing from the run is a mistake.
-/// let options = Options {
-///     external_workloads: ExternalWorkloads::Deny,
-///     ..Options::default()
-/// };
+/// let mut options = kubernetes::Options::default();
+/// options.external_workloads = ExternalWorkloads::Deny;
 /// # let _ = options;
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -105,7 +102,7 @@ pub(crate) struct HostNameRefused {
 /// The uri of the built-in provisioner of `environment` resources, which the targets handle
 /// natively: on Compose, `${resources.env.KEY}` becomes Compose's `${KEY}`; on Kubernetes, a
 /// reference to key KEY of a Secret the platform provides in the namespace.
-pub const ENVIRONMENT_PROVISIONER: &str = "template://score-rs/environment";
+pub(crate) const ENVIRONMENT_PROVISIONER: &str = "template://score-rs/environment";
 
 /// The JSON schema of provisioner files.
 pub const PROVISIONERS_SCHEMA: &str = include_str!("../../../../schemas/provisioners.json");
@@ -113,6 +110,7 @@ pub const PROVISIONERS_SCHEMA: &str = include_str!("../../../../schemas/provisio
 /// One provisioner: a template provisioner (templates, no `command`) or a command
 /// provisioner (`command`, no templates).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Provisioner {
     /// Names the provisioner in messages and reports; `cmd://…` makes it a command
     /// provisioner.
@@ -132,27 +130,27 @@ pub struct Provisioner {
     /// The outputs it promises; provisioning fails if one is missing.
     pub expected_outputs: Vec<String>,
     /// Rendered first; later templates see the result as `init`.
-    pub init: Option<Template>,
+    pub(crate) init: Option<Template>,
     /// The resource's own values, such as generated passwords; later templates see them as
     /// `state`.
-    pub state: Option<Template>,
+    pub(crate) state: Option<Template>,
     /// Merged into the state all resources share (a JSON merge patch), which later templates
     /// and resources see as `shared`: how resources build common infrastructure.
-    pub shared: Option<Template>,
+    pub(crate) shared: Option<Template>,
     /// The resource's outputs, which `${resources.NAME.KEY}` placeholders read.
-    pub outputs: Option<Template>,
+    pub(crate) outputs: Option<Template>,
     /// Kubernetes target: a YAML list of objects to add to the output.
-    pub manifests: Option<Template>,
+    pub(crate) manifests: Option<Template>,
     /// Compose target: services, volumes, networks and configs to add to the Compose file.
-    pub services: Option<Template>,
+    pub(crate) services: Option<Template>,
     /// Compose target: top-level `volumes` to add, by name.
-    pub volumes: Option<Template>,
+    pub(crate) volumes: Option<Template>,
     /// Compose target: top-level `networks` to add, by name.
-    pub networks: Option<Template>,
+    pub(crate) networks: Option<Template>,
     /// Compose target: top-level `configs` to add, by name.
-    pub configs: Option<Template>,
+    pub(crate) configs: Option<Template>,
     /// A command provisioner's program and arguments (`uri: cmd://…`).
-    pub command: Option<CommandSpec>,
+    pub(crate) command: Option<CommandSpec>,
     /// The file the entry was read from and where, for messages.
     pub file: String,
     /// Where the entry is in `file`.
@@ -161,7 +159,7 @@ pub struct Provisioner {
 
 /// A template and the line of the provisioner file its first line is on.
 #[derive(Clone, Debug)]
-pub struct Template {
+pub(crate) struct Template {
     /// The minijinja text.
     pub source: String,
     /// The line of the provisioner file the template's first line is on, so that an error
@@ -481,7 +479,7 @@ fn syntax_errors(
 
 impl Provisioner {
     /// The templates present, in render order.
-    pub fn templates(&self) -> impl Iterator<Item = (&'static str, &Template)> {
+    pub(crate) fn templates(&self) -> impl Iterator<Item = (&'static str, &Template)> {
         // In the order of TEMPLATE_FIELDS, which names them.
         let templates = [
             &self.init,
@@ -502,17 +500,19 @@ impl Provisioner {
 }
 
 /// The built-in Compose provisioners, in catalogue order (see `catalogue`).
-pub fn compose_defaults() -> &'static [Provisioner] {
-    catalogue::compose()
+#[cfg(test)]
+fn compose_defaults() -> &'static [Provisioner] {
+    builtin(TargetKind::Compose)
 }
 
 /// The built-in Kubernetes provisioners, in catalogue order (see `catalogue`).
-pub fn kubernetes_defaults() -> &'static [Provisioner] {
-    catalogue::kubernetes()
+#[cfg(test)]
+fn kubernetes_defaults() -> &'static [Provisioner] {
+    builtin(TargetKind::Kubernetes)
 }
 
-/// True for a built-in provisioner ([`kubernetes_defaults`], [`compose_defaults`]), as opposed
-/// to an entry of a provisioner file the caller passed.
+/// True for a built-in provisioner (one of [`builtin`]'s), as opposed to an entry of a
+/// provisioner file the caller passed.
 pub(crate) fn is_builtin(provisioner: &Provisioner) -> bool {
     catalogue::catalogue().targets.iter().any(|defaults| {
         defaults
@@ -525,11 +525,11 @@ pub(crate) fn is_builtin(provisioner: &Provisioner) -> bool {
 /// Backstage catalog, which provisions nothing).
 ///
 /// ```
-/// use score_compile::TargetKind;
-/// use score_compile::provisioners::builtin;
+/// use score_compile::{TargetKind, builtin_provisioners};
 ///
-/// assert!(builtin(TargetKind::Kubernetes).iter().any(|p| p.r#type == "postgres"));
-/// assert!(builtin(TargetKind::Backstage).is_empty());
+/// let kubernetes = builtin_provisioners(TargetKind::Kubernetes);
+/// assert!(kubernetes.iter().any(|p| p.r#type == "postgres"));
+/// assert!(builtin_provisioners(TargetKind::Backstage).is_empty());
 /// ```
 pub fn builtin(target: TargetKind) -> &'static [Provisioner] {
     catalogue::for_target(target.name())

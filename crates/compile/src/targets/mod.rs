@@ -27,6 +27,7 @@ use crate::secrets;
 /// that handled it, its outputs, and the values of those that are not secret. `score
 /// resources` prints these; embedders can use them to inspect a compile.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct ResourceReport {
     /// `type.class#workload.name`, or `type.class#id` for a shared resource.
     pub uid: String,
@@ -60,6 +61,7 @@ pub struct ResourceReport {
 
 /// A workload that declares a resource, and the name it gives the resource.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Declarer {
     /// The workload's name.
     pub workload: String,

@@ -29,7 +29,7 @@
 //! [`Options::kubernetes_namespace`] is set.
 //!
 //! ```
-//! use score_compile::targets::backstage;
+//! use score_compile::backstage;
 //!
 //! let text = "\
 //! apiVersion: score.dev/v1b1
@@ -70,7 +70,8 @@ use crate::targets::labels::selector_labels;
 use crate::targets::{ResourceReport, resource_reports};
 use crate::{Compiled, TargetKind};
 
-pub use names::{check_entity_ref, is_entity_name, is_namespace, normalize_tag};
+use names::is_namespace;
+pub use names::{check_entity_ref, is_entity_name};
 
 pub use crate::targets::labels::ANNOTATION_PREFIX;
 /// The annotation that lists a workload's tags, comma-separated.
@@ -112,7 +113,18 @@ const KEY_ORDER: &[&str] = &[
 ];
 
 /// How to compile. Each field is the fallback for workloads whose annotations do not say.
+///
+/// ```
+/// use score_compile::backstage;
+///
+/// let mut options = backstage::Options::default();
+/// options.owner = Some("group:payments".to_owned());
+/// assert!(options.problems().is_empty());
+/// options.system = Some("not a reference".to_owned());
+/// assert_eq!(options.problems()[0].0, "system");
+/// ```
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct Options {
     /// `spec.owner`: an entity reference such as `group:payments`.
     pub owner: Option<String>,
@@ -158,6 +170,7 @@ impl Options {
 
 /// The catalog entities, and the warnings found on the way.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Output {
     /// The entities: Components sorted by name, then Resources sorted by namespace and name.
     pub entities: Vec<Value>,

@@ -9,6 +9,7 @@ use score_spec::{Diagnostic, Span};
 
 /// An env file with every expected variable, and what merging changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MergedEnvFile {
     /// The new text: the existing file unchanged, then a `KEY=` line for each added key.
     pub text: String,
@@ -27,7 +28,7 @@ pub struct MergedEnvFile {
 /// file; the caller attaches the file as the diagnostic's source.
 ///
 /// ```
-/// use score_compile::targets::compose::merge_env_file;
+/// use score_compile::compose::merge_env_file;
 ///
 /// let merged = merge_env_file("# mine\nB=secret\n", &["A".into(), "B".into()]).unwrap();
 /// assert_eq!(merged.text, "# mine\nB=secret\nA=\n");

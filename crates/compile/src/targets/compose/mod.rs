@@ -6,7 +6,7 @@
 //! (`network_mode: service:…`), like containers of a pod. Files become top-level `configs` with
 //! inline content, so nothing needs to be written beside the Compose file. Resources are
 //! provisioned by the first matching provisioner (the caller's, then the
-//! [built-in ones](crate::provisioners::compose_defaults)), whose services, volumes,
+//! [built-in ones](crate::builtin_provisioners)), whose services, volumes,
 //! networks and configs are added; every workload service waits for the provisioned services
 //! of the resources it uses (`depends_on` with a condition).
 
@@ -25,7 +25,7 @@ use score_spec::{Workload, model::pointer};
 use serde_json::{Map, Value};
 
 use crate::files::{NoSourceFiles, SourceFiles};
-pub use crate::provisioners::ExternalWorkloads;
+use crate::provisioners::ExternalWorkloads;
 use crate::provisioners::{
     self, CommandFields, CommandRunner, NoCommandRunner, Provisioner, TargetContext,
 };
@@ -39,7 +39,7 @@ use crate::target::Converter;
 use crate::targets::{ResourceReport, find_string, provisioned_reports, workload_services};
 use crate::{Compiled, TargetKind};
 
-pub use crate::provisioners::ENVIRONMENT_PROVISIONER;
+use crate::provisioners::ENVIRONMENT_PROVISIONER;
 
 /// The label that marks a provisioned service as a one-off job: workloads wait for it to
 /// complete, not just to start.
@@ -52,7 +52,17 @@ pub(crate) const PORT_PROXY: &str = "port-proxy";
 /// The image of that proxy: the nginx the route provisioner runs too.
 pub(crate) const PORT_PROXY_IMAGE: &str = "nginx:1.27-alpine";
 
-/// How to compile.
+/// How to compile. Start from [`Options::default`] and set the fields that differ:
+///
+/// ```
+/// use score_compile::compose;
+///
+/// let mut options = compose::Options::default();
+/// options.project = Some("shop".to_owned());
+/// options.publish = vec!["8080:web:80".parse().unwrap()];
+/// # let _ = options;
+/// ```
+#[non_exhaustive]
 pub struct Options<'a> {
     /// The Compose project name (`name:`); omitted when `None`, so Compose uses the directory.
     pub project: Option<String>,
@@ -150,6 +160,7 @@ impl fmt::Display for Publish {
 
 /// A compiled Compose file, the environment variables it expects, and the warnings found.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Output {
     /// The Compose file, as data.
     pub compose: Value,

@@ -3,7 +3,7 @@
 //! Every workload becomes a Deployment (or a StatefulSet, with the annotation
 //! `k8s.score.dev/kind: StatefulSet`), a Service when it has ports, and a ConfigMap when it has
 //! files. Every resource is provisioned by the first matching provisioner (the caller's, then
-//! the [built-in ones](crate::provisioners::kubernetes_defaults)), which adds its own
+//! the [built-in ones](crate::builtin_provisioners)), which adds its own
 //! manifests. The output lists resource manifests in provisioning order, then each
 //! workload's objects, workloads sorted by name.
 
@@ -33,16 +33,26 @@ use crate::targets::{
 };
 use crate::{Compiled, TargetKind};
 
-pub use crate::provisioners::ExternalWorkloads;
+use crate::provisioners::ExternalWorkloads;
 pub use names::is_dns1123_label;
 pub use names::{KIND_ANNOTATION, SERVICE_NAME_ANNOTATION};
 
 /// The value of the `app.kubernetes.io/managed-by` label on everything we generate.
 pub const MANAGED_BY: &str = "score-rs";
 
-pub use crate::targets::labels::selector_labels;
+use crate::targets::labels::selector_labels;
 
-/// How to compile.
+/// How to compile. Start from [`Options::default`] and set the fields that differ:
+///
+/// ```
+/// use score_compile::{ExternalWorkloads, kubernetes};
+///
+/// let mut options = kubernetes::Options::default();
+/// options.namespace = Some("shop".to_owned());
+/// options.external_workloads = ExternalWorkloads::Deny;
+/// # let _ = options;
+/// ```
+#[non_exhaustive]
 pub struct Options<'a> {
     /// Set on every namespaced object.
     pub namespace: Option<String>,
@@ -53,7 +63,7 @@ pub struct Options<'a> {
     pub generate_namespace: bool,
     /// Replaces `image: "."`.
     pub image: Option<String>,
-    /// Drives every generated secret. The default ([`crate::seed::DEFAULT_SEED`]) is public:
+    /// Drives every generated secret. The default ([`DEFAULT_SEED`](crate::DEFAULT_SEED)) is public:
     /// a compile whose templates generated values from it warns (`score::seed::public`).
     pub seed: Seed,
     /// Consulted before the built-in provisioners, in order.
@@ -86,6 +96,7 @@ impl Default for Options<'_> {
 
 /// Compiled manifests, and the warnings found on the way.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Output {
     /// The objects: resource manifests in provisioning order, then each workload's objects,
     /// workloads sorted by name.
