@@ -40,9 +40,25 @@ impl clap::builder::TypedValueParser for TargetParser {
     }
 }
 
+/// The targets this command line maps flags to: a target the library gains is offered once
+/// `compile` builds its options.
+const SUPPORTED: [TargetKind; 3] = [
+    TargetKind::Kubernetes,
+    TargetKind::Compose,
+    TargetKind::Backstage,
+];
+
+/// A target `--target` cannot name (it offers only [`SUPPORTED`]): a usage error, should one
+/// get through.
+pub fn unsupported_target(kind: TargetKind) -> ExitCode {
+    eprintln!("error: this version of `score` cannot compile to {kind}");
+    ExitCode::from(2)
+}
+
 fn target_values() -> Vec<clap::builder::PossibleValue> {
     TargetKind::ALL
         .iter()
+        .filter(|k| SUPPORTED.contains(k))
         .map(|k| {
             clap::builder::PossibleValue::new(k.name())
                 .help(k.description())
@@ -378,7 +394,8 @@ pub fn run(request: Args) -> ExitCode {
             options.external_workloads = external_workloads(request.deny_external_workloads);
             score_compile::Target::Compose(options)
         }
-        _ => score_compile::Target::Backstage(catalog),
+        TargetKind::Backstage => score_compile::Target::Backstage(catalog),
+        other => return unsupported_target(other),
     };
     let compiled = match score_compile::compile(&workloads, &target) {
         Ok(compiled) => compiled,

@@ -85,10 +85,12 @@ pub fn sample(target: TargetKind) -> String {
             "# Compile it:  score compile --target compose -o compose.yaml score.yaml\n# Run it:      docker compose -f compose.yaml up\n",
             "",
         ),
-        _ => (
+        TargetKind::Backstage => (
             "# Compile it:  score compile --target backstage -o catalog-info.yaml score.yaml\n",
             "  annotations:\n    # Who owns it, and how it is described, in the Backstage catalog.\n    backstage.score.dev/owner: group:my-team\n    backstage.score.dev/lifecycle: experimental\n    backstage.score.dev/description: A sample web workload with a database.\n    tags: web, example\n",
         ),
+        // A target the sample has no notes for (`--target` offers none today).
+        _ => ("", ""),
     };
     // Compose runs exec probes only; Kubernetes checks over HTTP without a client inside.
     let probe = match target {

@@ -207,7 +207,8 @@ fn compile_reports(args: &ResourcesArgs) -> Result<Vec<ResourceReport>, ExitCode
             options.commands = &runner;
             score_compile::Target::Compose(options)
         }
-        _ => score_compile::Target::Backstage(Default::default()),
+        TargetKind::Backstage => score_compile::Target::Backstage(Default::default()),
+        other => return Err(crate::compile::unsupported_target(other)),
     };
     score_compile::compile(&workloads, &target)
         .map(|compiled| compiled.resources)
