@@ -7,17 +7,20 @@
 //! texts first. Each target also has a module of its own ([`kubernetes`], [`compose`],
 //! [`backstage`]) whose `compile` returns that target's richer output.
 //!
-//! The pipeline, for a set of workloads compiled together:
+//! The pipeline, for a set of workloads compiled together (the shared steps run once, then
+//! the target converts):
 //!
-//! 1. every resource gets a uid; resources with the same uid are shared; the references
-//!    between their params decide the provisioning order;
+//! 1. workloads are sorted by name, the target names them, and every resource gets a uid;
+//!    resources with the same uid are shared; the references between their params decide the
+//!    provisioning order;
 //! 2. each resource is provisioned by the first matching [`Provisioner`] (the caller's, from
 //!    [`parse_provisioners`], then the [built-in ones](builtin_provisioners)): minijinja
 //!    templates, or a program run through the caller's [`CommandRunner`], giving its outputs
 //!    and the manifests that back it;
 //! 3. `${…}` in variables, files and volumes are substituted from the workload's metadata and
-//!    the resources' outputs (`files[].source` read through the caller's [`SourceFiles`]);
-//!    secret outputs stay references;
+//!    the resources' outputs (`files[].source` read through the caller's [`SourceFiles`])
+//!    into typed values: text, secret references and environment variables, so a secret is
+//!    never written as text by mistake;
 //! 4. a target ([`kubernetes`], [`compose`]) turns workloads and resource manifests into
 //!    output.
 //!

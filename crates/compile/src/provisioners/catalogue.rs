@@ -35,17 +35,17 @@ use serde_json::{Map, Value};
 
 use super::templates::{self, Library};
 use super::{Entry, Provisioner, Template, template_first_line};
+use crate::TargetKind;
 
 /// The catalogue's text.
 const CATALOGUE: &str = include_str!("builtin.provisioners.yaml");
 
-/// The targets the catalogue has a section for, in the order of [`Catalogue::targets`].
-const TARGETS: [&str; 2] = ["kubernetes", "compose"];
-
 /// The catalogue, expanded.
 pub(crate) struct Catalogue {
-    /// The built-in provisioners of each of [`TARGETS`], in catalogue order.
-    pub targets: [Vec<Provisioner>; 2],
+    /// The built-in provisioners of each target the catalogue has sections for (those its
+    /// first entry has a section for, every entry then must), by target name, in catalogue
+    /// order.
+    pub targets: Vec<(&'static str, Vec<Provisioner>)>,
     /// The macros of built-in templates.
     pub library: Library,
 }
@@ -79,13 +79,24 @@ pub(crate) fn expand(text: &str) -> Result<Catalogue, String> {
             "the catalogue has the keys {keys:?}, not `macros` and `provisioners`"
         ));
     }
-    let mut targets = [Vec::new(), Vec::new()];
     let entries = document
         .get("provisioners")
         .and_then(Node::as_seq)
         .unwrap_or_default();
+    // A target has built-ins when the catalogue has sections for it: no list to keep beside
+    // the registry of targets.
+    let mut targets: Vec<(&'static str, Vec<Provisioner>)> = TargetKind::ALL
+        .iter()
+        .map(|kind| kind.name())
+        .filter(|name| {
+            entries
+                .first()
+                .is_some_and(|first| first.get(name).is_some())
+        })
+        .map(|name| (name, Vec::new()))
+        .collect();
     for node in entries {
-        for (target, provisioners) in TARGETS.iter().zip(&mut targets) {
+        for (target, provisioners) in &mut targets {
             provisioners.extend(expand_entry(text, node, target)?);
         }
     }
@@ -95,7 +106,7 @@ pub(crate) fn expand(text: &str) -> Result<Catalogue, String> {
         .ok_or("`macros` is not a string")?;
     let longest = targets
         .iter()
-        .flatten()
+        .flat_map(|(_, provisioners)| provisioners)
         .flat_map(Provisioner::templates)
         .map(|(_, t)| t.source.lines().count())
         .max()
@@ -107,7 +118,7 @@ pub(crate) fn expand(text: &str) -> Result<Catalogue, String> {
         },
         longest,
     )?;
-    for provisioner in targets.iter().flatten() {
+    for provisioner in targets.iter().flat_map(|(_, provisioners)| provisioners) {
         for (field, template) in provisioner.templates() {
             templates::check_builtin_syntax(field, template, &library)
                 .map_err(|e| format!("the `{field}` template of `{}`: {e}", provisioner.uri))?;
@@ -123,8 +134,9 @@ fn expand_entry(text: &str, node: &Node, target: &str) -> Result<Vec<Provisioner
     let Value::Object(mut shared) = node.to_json() else {
         return Err(format!("{}: an entry is a mapping", at(node.span)));
     };
-    shared.remove("kubernetes");
-    shared.remove("compose");
+    for kind in TargetKind::ALL {
+        shared.remove(kind.name());
+    }
     let section = node
         .get(target)
         .ok_or_else(|| format!("{}: the entry has no `{target}` section", at(node.span)))?;
@@ -179,22 +191,23 @@ fn expand_entry(text: &str, node: &Node, target: &str) -> Result<Vec<Provisioner
 /// The built-in provisioners of the target named `name` (its section of the catalogue); none
 /// for a target the catalogue has no section for, such as the Backstage catalog.
 pub(crate) fn for_target(name: &str) -> &'static [Provisioner] {
-    TARGETS
+    catalogue()
+        .targets
         .iter()
-        .position(|t| *t == name)
-        .map_or(&[], |i| catalogue().targets[i].as_slice())
+        .find(|(target, _)| *target == name)
+        .map_or(&[], |(_, provisioners)| provisioners.as_slice())
 }
 
 /// The built-in Kubernetes provisioners.
 #[cfg(test)]
 fn kubernetes() -> &'static [Provisioner] {
-    &catalogue().targets[0]
+    for_target("kubernetes")
 }
 
 /// The built-in Compose provisioners.
 #[cfg(test)]
 fn compose() -> &'static [Provisioner] {
-    &catalogue().targets[1]
+    for_target("compose")
 }
 
 #[cfg(test)]
@@ -270,7 +283,7 @@ mod tests {
 
     #[test]
     fn both_targets_render_the_same_init_and_state_for_every_type() {
-        let [kubernetes, compose] = &catalogue().targets;
+        let (kubernetes, compose) = (kubernetes(), compose());
         let mut compared = 0;
         for c in compose {
             // Compose's route state is nginx's (where the route goes in nginx.conf); the
@@ -319,7 +332,7 @@ mod tests {
         let text = "macros: ''\nprovisioners:\n- type: t\n  uri: template://x\n  state: 'a: 1'\n  kubernetes:\n    state: 'a: 2'\n  compose: {}\n";
         let error = expand(text).err().unwrap_or_default();
         assert!(error.contains("`state` is written both"), "{error}");
-        let text = "macros: ''\nprovisioners:\n- type: t\n  uri: template://x\n  kubernetes: {}\n";
+        let text = "macros: ''\nprovisioners:\n- type: t\n  uri: template://x\n  kubernetes: {}\n  compose: {}\n- type: u\n  uri: template://y\n  kubernetes: {}\n";
         let error = expand(text).err().unwrap_or_default();
         assert!(error.contains("no `compose` section"), "{error}");
     }
@@ -328,7 +341,7 @@ mod tests {
     fn built_in_template_lines_are_catalogue_lines_even_in_macros() {
         let text = "macros: |\n  {%- macro boom() %}{{ nope.x }}{% endmacro %}\nprovisioners:\n- type: t\n  uri: template://x\n  kubernetes:\n    outputs: |\n      a: 1\n      b: {{ boom() }}\n  compose: {}\n";
         let catalogue = expand(text).unwrap();
-        let p = &catalogue.targets[0][0];
+        let p = &catalogue.targets[0].1[0];
         let template = p.outputs.as_ref().unwrap();
         assert_eq!(template.first_line, 8);
         let error = templates::render_with(&catalogue.library, "outputs", template).unwrap_err();

@@ -514,7 +514,7 @@ fn kubernetes_defaults() -> &'static [Provisioner] {
 /// True for a built-in provisioner (one of [`builtin`]'s), as opposed to an entry of a
 /// provisioner file the caller passed.
 pub(crate) fn is_builtin(provisioner: &Provisioner) -> bool {
-    catalogue::catalogue().targets.iter().any(|defaults| {
+    catalogue::catalogue().targets.iter().any(|(_, defaults)| {
         defaults
             .as_ptr_range()
             .contains(&std::ptr::from_ref(provisioner))
