@@ -33,7 +33,7 @@ use std::sync::OnceLock;
 use score_spec::{Limits, Node, SourceFile, Span};
 use serde_json::{Map, Value};
 
-use super::templates::{self, Library};
+use super::templates::Library;
 use super::{Entry, Provisioner, Template, template_first_line};
 use crate::TargetKind;
 
@@ -118,12 +118,9 @@ pub(crate) fn expand(text: &str) -> Result<Catalogue, String> {
         },
         longest,
     )?;
-    for provisioner in targets.iter().flat_map(|(_, provisioners)| provisioners) {
-        for (field, template) in provisioner.templates() {
-            templates::check_builtin_syntax(field, template, &library)
-                .map_err(|e| format!("the `{field}` template of `{}`: {e}", provisioner.uri))?;
-        }
-    }
+    // Templates are compiled when first rendered, not here: checking all of them would cost
+    // every process more than the compile itself, and the catalogue is fixed at build time,
+    // so a unit test (`every_built_in_template_compiles`) checks them all instead.
     Ok(Catalogue { targets, library })
 }
 
@@ -214,7 +211,7 @@ fn compose() -> &'static [Provisioner] {
 mod tests {
     use super::*;
     use crate::provisioners::signals::Hooks;
-    use crate::provisioners::templates::Renderer;
+    use crate::provisioners::templates::{self, Renderer};
     use crate::seed::{Seed, guid};
     use minijinja::Value as Jinja;
     use serde_json::json;
@@ -325,6 +322,27 @@ mod tests {
         );
         let (ks, cs) = (k.state.as_ref().unwrap(), c.state.as_ref().unwrap());
         assert_eq!((&ks.source, ks.first_line), (&cs.source, cs.first_line));
+    }
+
+    #[test]
+    fn every_built_in_template_compiles() {
+        let catalogue = catalogue();
+        let mut checked = 0;
+        for (_, provisioners) in &catalogue.targets {
+            for provisioner in provisioners {
+                for (field, template) in provisioner.templates() {
+                    let checked_one =
+                        templates::check_builtin_syntax(field, template, &catalogue.library);
+                    assert!(
+                        checked_one.is_ok(),
+                        "{} {field}: {checked_one:?}",
+                        provisioner.uri
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 50, "only {checked} templates");
     }
 
     #[test]

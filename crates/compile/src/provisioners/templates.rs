@@ -212,6 +212,7 @@ pub(crate) fn check_syntax(
 }
 
 /// [`check_syntax`] for a built-in template, which may call the macros of `library`.
+#[cfg(test)]
 pub(crate) fn check_builtin_syntax(
     field: &str,
     template: &Template,
