@@ -63,7 +63,8 @@ fn origin(target: &str) -> String {
     format!("<built-in {target} provisioners>")
 }
 
-/// Reads a catalogue: every entry expanded for each target, every template compiled.
+/// Reads a catalogue: every entry expanded for each target, the macros checked (templates are
+/// compiled when first rendered).
 pub(crate) fn expand(text: &str) -> Result<Catalogue, String> {
     let source = SourceFile::new("builtin.provisioners.yaml", text);
     let document =
@@ -195,23 +196,12 @@ pub(crate) fn for_target(name: &str) -> &'static [Provisioner] {
         .map_or(&[], |(_, provisioners)| provisioners.as_slice())
 }
 
-/// The built-in Kubernetes provisioners.
-#[cfg(test)]
-fn kubernetes() -> &'static [Provisioner] {
-    for_target("kubernetes")
-}
-
-/// The built-in Compose provisioners.
-#[cfg(test)]
-fn compose() -> &'static [Provisioner] {
-    for_target("compose")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::provisioners::signals::Hooks;
     use crate::provisioners::templates::{self, Renderer};
+    use crate::provisioners::{compose_defaults as compose, kubernetes_defaults as kubernetes};
     use crate::seed::{Seed, guid};
     use minijinja::Value as Jinja;
     use serde_json::json;

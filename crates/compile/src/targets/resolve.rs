@@ -104,9 +104,9 @@ pub(crate) struct Resolver<'a> {
     pub graph: &'a ResourceGraph,
     /// Each resource's outputs, indexed like `graph.nodes`.
     pub outputs: &'a [Value],
-    /// Where the keys of an `environment` resource come from, by graph index (`None`: not
-    /// one).
-    pub environment: &'a dyn Fn(usize) -> Option<EnvironmentSource>,
+    /// Where the keys of an `environment` resource come from, indexed like `graph.nodes`
+    /// (`None`: not one).
+    pub environment: &'a [Option<EnvironmentSource>],
 }
 
 impl<'a> Resolver<'a> {
@@ -121,7 +121,7 @@ impl<'a> Resolver<'a> {
         let environment = |n: &str| {
             self.graph
                 .index(self.index, n)
-                .and_then(|i| (self.environment)(i))
+                .and_then(|i| self.environment[i].clone())
         };
         let substituted = Scope {
             workload: self.workload,

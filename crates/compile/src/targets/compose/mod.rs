@@ -24,22 +24,21 @@ use score_spec::diagnostics::{Diagnostic, Diagnostics};
 use score_spec::{Workload, model::pointer};
 use serde_json::{Map, Value};
 
-use crate::files::{NoSourceFiles, SourceFiles};
-use crate::provisioners::ExternalWorkloads;
-use crate::provisioners::{
-    self, CommandFields, CommandRunner, NoCommandRunner, Provisioner, TargetContext,
-};
-use crate::resources::{ResourceGraph, location};
-use crate::seed::Seed;
 pub use build::Build;
 pub use envfile::{MergedEnvFile, merge_env_file};
 
+use crate::files::{NoSourceFiles, SourceFiles};
 use crate::pipeline::{self, Prepared, Provisioning};
+use crate::placeholders::EnvironmentSource;
+use crate::provisioners::{
+    self, CommandFields, CommandRunner, ENVIRONMENT_PROVISIONER, ExternalWorkloads,
+    NoCommandRunner, Provisioner, TargetContext,
+};
+use crate::resources::{ResourceGraph, location};
+use crate::seed::Seed;
 use crate::target::Converter;
 use crate::targets::{ResourceReport, find_string, provisioned_reports, workload_services};
 use crate::{Compiled, TargetKind};
-
-use crate::provisioners::ENVIRONMENT_PROVISIONER;
 
 /// The label that marks a provisioned service as a one-off job: workloads wait for it to
 /// complete, not just to start.
@@ -223,11 +222,14 @@ pub fn compile(workloads: &[Workload], options: &Options) -> Result<Output, Diag
             graph: &graph,
         },
     ));
-    let environment: Vec<bool> = graph
+    let environment: Vec<Option<EnvironmentSource>> = graph
         .nodes
         .iter()
         .zip(&provisioned.provisioners)
-        .map(|(n, uri)| n.r#type == "environment" && uri == ENVIRONMENT_PROVISIONER)
+        .map(|(n, uri)| {
+            (n.r#type == "environment" && uri == ENVIRONMENT_PROVISIONER)
+                .then_some(EnvironmentSource::Variables)
+        })
         .collect();
 
     warnings.extend(provisioned.warnings.clone());

@@ -27,8 +27,9 @@ pub(super) struct Convert<'a> {
     pub index: usize,
     pub graph: &'a ResourceGraph,
     pub provisioned: &'a Provisioned,
-    /// Per graph node: provisioned as an `environment` resource.
-    pub environment: &'a [bool],
+    /// Per graph node: where an `environment` resource's keys come from (Compose's
+    /// environment), when it is one the compiler handles natively.
+    pub environment: &'a [Option<EnvironmentSource>],
     pub image: Option<&'a str>,
     /// `--build` sections of this workload's containers, by container name.
     pub builds: BTreeMap<&'a str, &'a Map<String, Value>>,
@@ -377,24 +378,20 @@ impl Convert<'_> {
         ));
     }
 
-    fn outputs(&self, name: &str) -> Option<&Value> {
-        self.graph
-            .index(self.index, name)
-            .map(|i| &self.provisioned.outputs[i])
-    }
-
-    /// `text` with its placeholders substituted; an `environment` resource's keys are
-    /// variables Compose reads from its environment.
-    fn resolve(&self, text: &str) -> Result<Resolved, Unresolved> {
-        let variables = |i: usize| self.environment[i].then_some(EnvironmentSource::Variables);
+    /// Resolves this workload's texts and looks up its resources' outputs; an
+    /// `environment` resource's keys are variables Compose reads from its environment.
+    fn resolver(&self) -> Resolver<'_> {
         Resolver {
             workload: self.workload,
             index: self.index,
             graph: self.graph,
             outputs: &self.provisioned.outputs,
-            environment: &variables,
+            environment: self.environment,
         }
-        .resolve(text)
+    }
+
+    fn resolve(&self, text: &str) -> Result<Resolved, Unresolved> {
+        self.resolver().resolve(text)
     }
 
     fn environment(
@@ -549,7 +546,11 @@ impl Convert<'_> {
                     continue;
                 }
             };
-            let outputs = self.outputs(&resource).cloned().unwrap_or_default();
+            let outputs = self
+                .resolver()
+                .outputs(&resource)
+                .cloned()
+                .unwrap_or_default();
             let kind = outputs
                 .get("type")
                 .and_then(Value::as_str)

@@ -12,7 +12,7 @@ use score_spec::model::pointer;
 use serde_json::Value;
 
 use super::names::is_dns1123_subdomain;
-use crate::placeholders::Scope;
+use crate::placeholders::{EnvironmentSource, Scope};
 use crate::provisioners::ENVIRONMENT_PROVISIONER;
 use crate::provisioners::Provisioned;
 use crate::resources::ResourceGraph;
@@ -28,7 +28,7 @@ pub(super) fn secrets(
     graph: &ResourceGraph,
     provisioned: &Provisioned,
     diagnostics: &mut Diagnostics,
-) -> Vec<Option<String>> {
+) -> Vec<Option<EnvironmentSource>> {
     graph
         .nodes
         .iter()
@@ -46,7 +46,7 @@ pub(super) fn secrets(
                 graph,
                 provisioned,
             ) {
-                Ok(name) => Some(name),
+                Ok(name) => Some(EnvironmentSource::Secret(name)),
                 Err(d) => {
                     diagnostics.push(*d);
                     None

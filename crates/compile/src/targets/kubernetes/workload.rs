@@ -32,8 +32,8 @@ pub(super) struct Convert<'a> {
     pub index: usize,
     pub graph: &'a ResourceGraph,
     pub provisioned: &'a Provisioned,
-    /// Per graph node: the Secret holding the keys of an `environment` resource.
-    pub environment: &'a [Option<String>],
+    /// Per graph node: where an `environment` resource's keys come from (its Secret).
+    pub environment: &'a [Option<EnvironmentSource>],
     pub image: Option<&'a str>,
     pub files: &'a dyn SourceFiles,
     pub service_name: String,
@@ -412,24 +412,20 @@ impl Convert<'_> {
         }
     }
 
-    fn scope_outputs(&self, name: &str) -> Option<&Value> {
-        self.graph
-            .index(self.index, name)
-            .map(|i| &self.provisioned.outputs[i])
-    }
-
-    /// `text` with its placeholders substituted; an `environment` resource's keys are keys of
-    /// its Secret.
-    fn resolve(&self, text: &str) -> Result<Resolved, Unresolved> {
-        let secret_of = |i: usize| self.environment[i].clone().map(EnvironmentSource::Secret);
+    /// Resolves this workload's texts and looks up its resources' outputs; an
+    /// `environment` resource's keys are keys of its Secret.
+    fn resolver(&self) -> Resolver<'_> {
         Resolver {
             workload: self.workload,
             index: self.index,
             graph: self.graph,
             outputs: &self.provisioned.outputs,
-            environment: &secret_of,
+            environment: self.environment,
         }
-        .resolve(text)
+    }
+
+    fn resolve(&self, text: &str) -> Result<Resolved, Unresolved> {
+        self.resolver().resolve(text)
     }
 
     fn env(&self, container: &str, c: &Container, diagnostics: &mut Vec<Diagnostic>) -> Vec<Value> {
@@ -615,7 +611,11 @@ impl Convert<'_> {
                     continue;
                 }
             };
-            let outputs = self.scope_outputs(&resource).cloned().unwrap_or_default();
+            let outputs = self
+                .resolver()
+                .outputs(&resource)
+                .cloned()
+                .unwrap_or_default();
             // Resource names may hold `_` and capitals; a cleaned name gets a hash so that two
             // resources never share a pod volume name.
             let label = dns_label(&resource, 52);
